@@ -1,0 +1,47 @@
+"""Build postings and facts for tests, with overrides."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from verifier.models import Posting
+from verifier.pipeline.facts import Facts, posting_text
+
+BASE: dict[str, Any] = {
+    "posting_id": "p-1",
+    "title": "Java开发工程师",
+    "description": (
+        "负责公司核心业务系统的后端开发与维护，参与需求分析、系统设计和代码评审。"
+        "要求计算机相关专业本科及以上学历，熟悉Java、Spring Boot和MySQL。"
+    ),
+    "enterprise": {"name": "华为技术有限公司", "uscc": "914403001922038216"},
+    "location": {"province": "广东", "city": "深圳"},
+    "salary": {"text": "8k-12k", "min": 8000, "max": 12000, "unit": "month"},
+    "employment_type": "full_time",
+    "education": "本科",
+    "headcount": 3,
+    "submitted_at": "2022-04-15T10:00:00+08:00",
+}
+
+
+def posting_dict(**overrides: Any) -> dict[str, Any]:
+    """The base posting as a JSON-ready dict, with top-level keys replaced or removed (None)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in BASE.items()}
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def make_posting(**overrides: Any) -> Posting:
+    """A valid Posting (the base one, with overrides)."""
+    return Posting.model_validate_json(__import__("json").dumps(posting_dict(**overrides)))
+
+
+def make_facts(posting: Posting, now: datetime | None = None, **values: Any) -> Facts:
+    """Facts for a posting, with fact values given by name."""
+    clock = now or posting.submitted_at or datetime(2022, 4, 15, tzinfo=UTC)
+    return Facts(now=clock, text=posting_text(posting), values=dict(values))

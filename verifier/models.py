@@ -1,0 +1,249 @@
+"""Domain types shared by the whole package: Posting in, Finding and Decision out.
+
+The field names of `Posting` and `Decision` are the v1 API contract (docs/DESIGN.md):
+fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Json = Any
+"""A JSON-compatible value (evidence payloads)."""
+
+
+class Severity(StrEnum):
+    """How much a finding weighs: info never decides, flag sends to review, reject refuses."""
+
+    info = "info"
+    flag = "flag"
+    reject = "reject"
+
+
+SEVERITY_RANK = {Severity.info: 0, Severity.flag: 1, Severity.reject: 2}
+
+
+class Outcome(StrEnum):
+    """The verdict on a posting."""
+
+    approve = "approve"
+    flag = "flag"
+    reject = "reject"
+
+
+class EmploymentType(StrEnum):
+    """Kind of employment the posting offers."""
+
+    full_time = "full_time"
+    part_time = "part_time"
+    internship = "internship"
+
+
+class SalaryUnit(StrEnum):
+    """Period a salary figure refers to."""
+
+    hour = "hour"
+    day = "day"
+    month = "month"
+    year = "year"
+
+
+class Role(StrEnum):
+    """What an API key may do."""
+
+    portal = "portal"
+    reviewer = "reviewer"
+    auditor = "auditor"
+    admin = "admin"
+
+
+Short = Annotated[str, StringConstraints(max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Code = Annotated[str, StringConstraints(max_length=40)]
+Tag = Annotated[str, StringConstraints(max_length=64)]
+Text500 = Annotated[str, StringConstraints(max_length=500)]
+PostingId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=100_000)]
+Profile = Annotated[str, StringConstraints(max_length=20_000)]
+Url = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class EnterpriseRef(_Strict):
+    """The employer as the posting names it."""
+
+    name: Name
+    uscc: Code | None = None
+
+
+class Location(_Strict):
+    """Where the work is done."""
+
+    province: Short
+    city: Short | None = None
+    district: Short | None = None
+    division_code: Code | None = None
+    address: Text500 | None = None
+
+
+class SalaryIn(_Strict):
+    """Pay as the portal shows it: raw text and/or structured figures."""
+
+    text: Short | None = None
+    min: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
+    max: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
+    unit: SalaryUnit | None = None
+    months_per_year: Annotated[int, Field(ge=1, le=24)] | None = None
+
+
+class Posting(_Strict):
+    """A job posting submitted for verification (v1 contract)."""
+
+    posting_id: PostingId
+    title: Title
+    description: Description = ""
+    enterprise: EnterpriseRef
+    location: Location | None = None
+    salary: SalaryIn | None = None
+    employment_type: EmploymentType = EmploymentType.full_time
+    education: Short | None = None
+    experience: Short | None = None
+    headcount: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] | None = None
+    channel: Tag | None = None
+    campaign: Tag | None = None
+    company_profile: Profile | None = None
+    contact: Text500 | None = None
+    source_url: Url | None = None
+    submitted_at: AwareDatetime | None = None
+
+
+class PostingBatch(_Strict):
+    """A batch of postings for `/v1/postings/verify-batch`."""
+
+    postings: Annotated[list[Posting], Field(min_length=1, max_length=500)]
+
+
+class Span(BaseModel):
+    """A matched piece of text, with offsets into the original (unnormalized) field value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+class Evidence(BaseModel):
+    """Why a finding fired: spans in the posting plus structured facts compared."""
+
+    model_config = ConfigDict(frozen=True)
+
+    spans: list[Span] = Field(default_factory=list)
+    data: dict[str, Json] = Field(default_factory=dict)
+
+
+class Finding(BaseModel):
+    """One rule's verdict on one posting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    severity: Severity
+    score: float = 0.0
+    message: str
+    evidence: Evidence = Field(default_factory=Evidence)
+    shadow: bool = False
+
+
+class EnterpriseSummary(BaseModel):
+    """The registry record the posting was matched to, in brief."""
+
+    model_config = ConfigDict(frozen=True)
+
+    uscc: str
+    name: str
+    status: str | None = None
+    match: str | None = None
+    score: float | None = None
+
+
+class ReviewState(BaseModel):
+    """Status of the human review of a flagged decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["pending", "claimed", "approved", "rejected"]
+    updated_at: datetime | None = None
+
+
+class Decision(BaseModel):
+    """The service's answer for one posting (v1 contract)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision_id: str
+    posting_id: str
+    portal: str
+    version: int = 1
+    outcome: Outcome
+    risk_score: float
+    findings: list[Finding]
+    tags: list[str]
+    enterprise: EnterpriseSummary | None = None
+    rules_version: str
+    content_hash: str
+    decided_at: datetime
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    review: ReviewState | None = None
+
+
+class BatchResult(BaseModel):
+    """Response of `/v1/postings/verify-batch`: one decision per posting, in order."""
+
+    decisions: list[Decision]
+
+
+class RuleInfo(BaseModel):
+    """One rule of the loaded catalog, as `GET /v1/rules` shows it."""
+
+    id: str
+    check: str
+    version: str
+    severity: Severity
+    shadow: bool
+    description: str
+
+
+class RulesCatalog(BaseModel):
+    """Response of `GET /v1/rules`."""
+
+    rules_version: str
+    loaded_at: datetime
+    rules: list[RuleInfo]
+
+
+class FieldError(BaseModel):
+    """One problem with one field of a request."""
+
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error response carries."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)

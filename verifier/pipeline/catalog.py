@@ -1,0 +1,140 @@
+"""The catalog: the checks and policy of one rule pack, loaded, validated and fingerprinted.
+
+("Registry" already means the enterprise registry, hence "catalog".) Check classes are
+discovered from the modules of `verifier.checks`; duplicate check or rule ids are refused,
+and so is any problem in the pack's files, with file and line. `rules_version` is a hash of
+every file read plus each check's id and version, so a decision names exactly what decided.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from verifier.checks.base import Check, RuleSpec
+from verifier.models import RuleInfo, Severity
+from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
+from verifier.pipeline.policy import Policy, PolicyConfig
+
+ENGINE_RULES: dict[str, RuleSpec] = {
+    "engine.check_failed": RuleSpec(
+        Severity.flag,
+        "一项检查未能完成（数据源不可用或内部错误），为安全起见转人工审核。"
+        "A check could not run; the posting is not approved without a human (fail closed).",
+        score=30,
+    ),
+}
+
+
+def discover_checks() -> list[type[Check]]:
+    """Every concrete Check subclass defined in a module of `verifier.checks`."""
+    import verifier.checks as pkg
+
+    found: list[type[Check]] = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_") or info.name == "base":
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(obj, Check)
+                and obj.__module__ == module.__name__
+                and not inspect.isabstract(obj)
+            ):
+                found.append(obj)
+    return found
+
+
+@dataclass
+class Catalog:
+    """A loaded, validated rule pack."""
+
+    root: Path
+    checks: list[Check]
+    policy: Policy
+    rules_version: str
+    rules: dict[str, tuple[str, str, RuleSpec]]  # rule id -> (check id, check version, spec)
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @classmethod
+    def load(cls, root: Path, classes: list[type[Check]] | None = None) -> Catalog:
+        """Load and validate the pack under `root`; raise RulePackError listing every issue."""
+        root = Path(root)
+        issues: list[RuleIssue] = []
+        if not root.is_dir():
+            raise RulePackError([RuleIssue(str(root), 0, "rule pack directory not found")])
+        classes = discover_checks() if classes is None else classes
+        reader = PackReader(root)
+        checks: list[Check] = []
+        rules: dict[str, tuple[str, str, RuleSpec]] = {
+            rid: ("engine", "1", spec) for rid, spec in ENGINE_RULES.items()
+        }
+        seen_ids: set[str] = set()
+        stamps: list[str] = []
+        for klass in classes:
+            if klass.id in seen_ids:
+                issues.append(RuleIssue(klass.__module__, 0, f"duplicate check id {klass.id!r}"))
+                continue
+            seen_ids.add(klass.id)
+            sub = reader.child()
+            try:
+                check = klass.load(sub)
+            except RulePackError as exc:
+                issues.extend(exc.issues)
+                continue
+            issues.extend(sub.issues)
+            reader.files.update(sub.files)
+            checks.append(check)
+            stamps.append(f"{klass.id}@{klass.version}")
+            for rid, spec in klass.rules.items():
+                if rid in rules:
+                    issues.append(
+                        RuleIssue(klass.__module__, 0, f"rule id {rid!r} defined twice")
+                    )
+                rules[rid] = (klass.id, klass.version, spec)
+        policy_cfg = PolicyConfig()
+        parsed = reader.toml("policy.toml")
+        if parsed is not None:
+            data, text = parsed
+            got = reader.validate("policy.toml", text, data, PolicyConfig)
+            if got is not None:
+                policy_cfg = got
+                for combo in got.combination:
+                    rules[f"policy.combination.{combo.name}"] = (
+                        "policy",
+                        "1",
+                        RuleSpec(combo.severity, combo.message, combo.score),
+                    )
+                for key in got.rules:
+                    if not any(fnmatch.fnmatchcase(r, key) for r in rules):
+                        line = next(
+                            (i for i, ln in enumerate(text.splitlines(), 1) if key in ln), 0
+                        )
+                        reader.fail("policy.toml", line, f"rule {key!r} matches no known rule")
+        issues.extend(reader.issues)
+        if issues:
+            raise RulePackError(issues)
+        version = reader.fingerprint(extra="|".join(stamps))
+        return cls(root, checks, Policy(policy_cfg), version, rules)
+
+    def rule_infos(self) -> list[RuleInfo]:
+        """The catalog as `GET /v1/rules` shows it, severities after policy overrides."""
+        out = []
+        for rid, (check_id, version, spec) in sorted(self.rules.items()):
+            ov = self.policy.override(rid)
+            out.append(
+                RuleInfo(
+                    id=rid,
+                    check=check_id,
+                    version=version,
+                    severity=ov.severity if ov and ov.severity else spec.severity,
+                    shadow=bool(ov and ov.shadow),
+                    description=spec.description,
+                )
+            )
+        return out

@@ -1,0 +1,93 @@
+"""The engine: normalize once, resolve facts concurrently, run every check, apply the policy.
+
+A check that raises (including one that asks for a fact whose provider failed) becomes an
+`engine.check_failed` finding with severity flag: a posting is never approved when one of
+its checks could not run. The catalog is read once per evaluation, so a reload that swaps
+it mid-flight never mixes two rule packs in one decision.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
+from verifier.pipeline.catalog import Catalog
+from verifier.pipeline.facts import FactProvider, Facts, posting_text, resolve_all
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the engine decided about one posting, before it is logged."""
+
+    outcome: Outcome
+    risk_score: float
+    findings: list[Finding]
+    tags: list[str]
+    enterprise: EnterpriseSummary | None
+    rules_version: str
+    timings_ms: dict[str, float]
+
+
+class Engine:
+    """Runs a catalog's checks over postings."""
+
+    def __init__(
+        self, catalog: Catalog, providers: list[FactProvider] | None = None, *,
+        fact_timeout: float = 2.0,
+    ) -> None:
+        self.catalog = catalog
+        self.providers = providers or []
+        self.fact_timeout = fact_timeout
+
+    def swap(self, catalog: Catalog) -> None:
+        """Put a new catalog in force (atomic: one attribute assignment)."""
+        self.catalog = catalog
+
+    async def evaluate(self, posting: Posting, now: datetime | None = None) -> Evaluation:
+        """Judge one posting."""
+        catalog = self.catalog
+        t0 = time.perf_counter()
+        clock = posting.submitted_at or now or datetime.now(UTC)
+        facts = Facts(now=clock, text=posting_text(posting))
+        await resolve_all(self.providers, posting, facts, self.fact_timeout)
+        t1 = time.perf_counter()
+        raw: list[Finding] = []
+        tags: list[str] = []
+        for check in catalog.checks:
+            try:
+                raw.extend(check.check(posting, facts))
+                tags.extend(check.tags(posting, facts))
+            except Exception as exc:  # noqa: BLE001 - any check failure fails closed
+                raw.append(_failed(check.id, exc))
+        verdict = catalog.policy.apply(raw)
+        enterprise = None
+        for p in self.providers:
+            if p.name in facts.values:
+                enterprise = enterprise or p.summary(facts.values[p.name])
+        t2 = time.perf_counter()
+        return Evaluation(
+            outcome=verdict.outcome,
+            risk_score=verdict.risk_score,
+            findings=verdict.findings,
+            tags=list(dict.fromkeys(tags)),
+            enterprise=enterprise,
+            rules_version=catalog.rules_version,
+            timings_ms={
+                "facts": round((t1 - t0) * 1000, 3),
+                "checks": round((t2 - t1) * 1000, 3),
+            },
+        )
+
+
+def _failed(check_id: str, exc: Exception) -> Finding:
+    return Finding(
+        rule="engine.check_failed",
+        severity=Severity.flag,
+        score=30,
+        message=f"检查“{check_id}”未能完成，转人工审核。",
+        evidence=Evidence(
+            data={"check": check_id, "error": type(exc).__name__, "detail": str(exc)[:500]}
+        ),
+    )

@@ -1,0 +1,115 @@
+"""Facts: everything a check needs that involves I/O, resolved once per posting, concurrently.
+
+A `FactProvider` turns a posting into one named fact (the registry record, a duplicate-content
+hit, ...). The engine runs every provider concurrently before the checks, each under a time
+limit; a provider that fails or times out leaves its fact *unavailable*, and a check that asks
+for it fails, which the engine turns into an `engine.check_failed` finding (fail closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from verifier.models import EnterpriseSummary, Posting
+from verifier.text.normalize import PostingText
+
+if TYPE_CHECKING:
+    from verifier.resources import Resources
+
+# Dotted paths of provider factories `create(resources) -> FactProvider | None`.
+# A new fact family adds one line here; the engine itself never changes.
+PROVIDER_FACTORIES: list[str] = []
+
+
+class FactUnavailable(Exception):
+    """A check asked for a fact whose provider failed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"fact {name!r} unavailable: {reason}")
+
+
+@dataclass
+class Facts:
+    """What the checks may read about one posting: the clock, the text, resolved facts."""
+
+    now: datetime
+    text: PostingText
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        """A resolved fact; raises FactUnavailable when its provider failed."""
+        if name in self.errors:
+            raise FactUnavailable(name, self.errors[name])
+        return self.values.get(name)
+
+
+class FactProvider(ABC):
+    """Resolves one named fact for a posting. May do I/O; must not mutate the posting."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+        """The fact's value for this posting ("not found" is a value, not an exception)."""
+
+    def summary(self, value: Any) -> EnterpriseSummary | None:
+        """The matched-enterprise summary this fact gives the decision, if any."""
+        return None
+
+    async def close(self) -> None:
+        """Release resources."""
+
+
+def posting_text(posting: Posting) -> PostingText:
+    """The free-text fields of a posting, ready for normalization on first use."""
+    return PostingText(
+        {
+            "title": posting.title,
+            "description": posting.description,
+            "company_profile": posting.company_profile or "",
+            "enterprise.name": posting.enterprise.name,
+            "salary.text": posting.salary.text if posting.salary and posting.salary.text else "",
+            "contact": posting.contact or "",
+        }
+    )
+
+
+async def resolve_all(
+    providers: list[FactProvider], posting: Posting, facts: Facts, timeout: float
+) -> None:
+    """Run every provider concurrently; failures and time-outs become `facts.errors`."""
+    if not providers:
+        return
+
+    async def one(p: FactProvider) -> None:
+        try:
+            facts.values[p.name] = await asyncio.wait_for(p.resolve(posting, facts.text), timeout)
+        except TimeoutError:
+            facts.errors[p.name] = f"timed out after {timeout:.3f}s"
+        except Exception as exc:  # noqa: BLE001 - isolate any provider failure (fail closed)
+            facts.errors[p.name] = f"{type(exc).__name__}: {exc}"
+
+    if len(providers) == 1:
+        await one(providers[0])
+    else:
+        await asyncio.gather(*(one(p) for p in providers))
+
+
+def build_providers(resources: Resources) -> list[FactProvider]:
+    """Instantiate every configured provider factory."""
+    out: list[FactProvider] = []
+    for dotted in PROVIDER_FACTORIES:
+        module, _, attr = dotted.rpartition(".")
+        factory = getattr(importlib.import_module(module), attr)
+        provider = factory(resources)
+        if provider is not None:
+            out.append(provider)
+    return out

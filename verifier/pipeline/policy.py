@@ -1,0 +1,155 @@
+"""Policy: turns findings into an outcome and a risk score (`rules/policy.toml`).
+
+- Per-rule overrides (exact id or a glob such as ``keywords.discrimination.*``) may change a
+  rule's severity or score, or put it in shadow mode (logged, never decisive).
+- Risk score: the scores of the decisive findings combined as independent signals,
+  ``100 * (1 - prod(1 - s/100))``, so several weak signals add up and the total stays ≤ 100.
+- Combinations: several signals from different rule families together (easy money + no
+  experience + paid daily) add a finding of their own, with its severity and score.
+- Outcome: any reject finding rejects; any flag finding, or a risk score at or over
+  `flag_threshold`, flags; otherwise approve.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.models import SEVERITY_RANK, Evidence, Finding, Outcome, Severity
+
+
+class RuleOverride(BaseModel):
+    """Policy settings for one rule id or glob."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severity: Severity | None = None
+    score: Annotated[float, Field(ge=0, le=100)] | None = None
+    shadow: bool = False
+
+
+class Combination(BaseModel):
+    """Signals from at least `min_families` different families among `rules` add a finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    rules: Annotated[list[str], Field(min_length=2)]
+    min_families: Annotated[int, Field(ge=2)] = 2
+    severity: Severity = Severity.flag
+    score: Annotated[float, Field(ge=0, le=100)] = 40
+    message: str
+
+
+class PolicyConfig(BaseModel):
+    """The whole `rules/policy.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flag_threshold: Annotated[float, Field(gt=0, le=100)] = 60
+    default_scores: dict[Severity, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {Severity.info: 5, Severity.flag: 30, Severity.reject: 100}
+    )
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+    combination: list[Combination] = Field(default_factory=list)
+
+
+def _family(rule: str) -> str:
+    parts = rule.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's result for one posting."""
+
+    outcome: Outcome
+    risk_score: float
+    findings: list[Finding]
+
+
+class Policy:
+    """Applies a `PolicyConfig` to findings."""
+
+    def __init__(self, config: PolicyConfig) -> None:
+        self.config = config
+        self._exact = {k: v for k, v in config.rules.items() if not _is_glob(k)}
+        self._globs = [(k, v) for k, v in config.rules.items() if _is_glob(k)]
+        self._cache: dict[str, RuleOverride | None] = {}
+
+    def override(self, rule: str) -> RuleOverride | None:
+        """The override in force for a rule id (exact beats glob; first glob wins)."""
+        if rule in self._cache:
+            return self._cache[rule]
+        found = self._exact.get(rule)
+        if found is None:
+            for pattern, ov in self._globs:
+                if fnmatch.fnmatchcase(rule, pattern):
+                    found = ov
+                    break
+        self._cache[rule] = found
+        return found
+
+    def apply(self, raw: list[Finding]) -> Verdict:
+        """Overrides, combinations, risk score and outcome."""
+        findings = [self._adjust(f) for f in raw]
+        findings.extend(self._combinations(findings))
+        decisive = [f for f in findings if not f.shadow]
+        keep = 1.0
+        for f in decisive:
+            keep *= 1.0 - min(max(f.score, 0.0), 100.0) / 100.0
+        risk = round(100.0 * (1.0 - keep), 2)
+        if any(f.severity is Severity.reject for f in decisive):
+            outcome = Outcome.reject
+        elif risk >= self.config.flag_threshold or any(
+            f.severity is Severity.flag for f in decisive
+        ):
+            outcome = Outcome.flag
+        else:
+            outcome = Outcome.approve
+        findings.sort(key=lambda f: (f.shadow, -SEVERITY_RANK[f.severity], f.rule))
+        return Verdict(outcome, risk, findings)
+
+    def _adjust(self, f: Finding) -> Finding:
+        ov = self.override(f.rule)
+        severity = ov.severity if ov and ov.severity else f.severity
+        if ov and ov.score is not None:
+            score = ov.score
+        elif f.score:
+            score = f.score
+        else:
+            score = self.config.default_scores.get(severity, 0.0)
+        shadow = bool(ov and ov.shadow) or f.shadow
+        if severity == f.severity and score == f.score and shadow == f.shadow:
+            return f
+        return f.model_copy(update={"severity": severity, "score": score, "shadow": shadow})
+
+    def _combinations(self, findings: list[Finding]) -> list[Finding]:
+        out: list[Finding] = []
+        live = [f for f in findings if not f.shadow]
+        for combo in self.config.combination:
+            hits = [f for f in live if any(fnmatch.fnmatchcase(f.rule, p) for p in combo.rules)]
+            families = sorted({_family(f.rule) for f in hits})
+            if len(families) >= combo.min_families:
+                rule = f"policy.combination.{combo.name}"
+                ov = self.override(rule)
+                out.append(
+                    Finding(
+                        rule=rule,
+                        severity=ov.severity if ov and ov.severity else combo.severity,
+                        score=ov.score if ov and ov.score is not None else combo.score,
+                        message=combo.message,
+                        evidence=Evidence(
+                            data={"rules": sorted({f.rule for f in hits}), "families": families}
+                        ),
+                        shadow=bool(ov and ov.shadow),
+                    )
+                )
+        return out
+
+
+def _is_glob(s: str) -> bool:
+    return any(c in s for c in "*?[")

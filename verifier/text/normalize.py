@@ -1,0 +1,118 @@
+"""Normalize posting text once, keeping every offset valid in the original.
+
+The trick: every transformation here maps one character to exactly one character, so the
+normalized string has the same length as the original and an index into one is an index
+into the other. That makes "map a match back to the original" free, and lets the whole
+step run as a single `str.translate` over a precomputed table (C speed, no per-character
+Python loop):
+
+- NFKC per character where it yields one character (full-width ＡＢＣ１２３（） → ABC123(),
+  ideographic space → space, compatibility forms such as ① → 1);
+- case folding of Latin letters;
+- traditional → simplified characters (OpenCC's character table, one-to-one entries only);
+- zero-width, bidi and other control/format characters → a plain space (never removed, so
+  the length stays; the keyword layer bridges spaces).
+
+Characters whose compatibility form is longer than one character (㈤ → (五), ㎏ → kg) are
+kept as they are here; the keyword layer reads them with its own digit tables.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+_KEEP_CONTROLS = {"\n", "\t"}
+# CJK ideograph blocks whose traditional forms OpenCC maps (BMP ranges are enough here).
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _t2s_pairs() -> dict[str, str]:
+    """Traditional → simplified single-character pairs from OpenCC's bundled data."""
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - opencc is a declared dependency
+        return {}
+    chars = [chr(cp) for lo, hi in _CJK_RANGES for cp in range(lo, hi + 1)]
+    converter = opencc.OpenCC("t2s")
+    # One conversion call over newline-separated characters: phrase rules cannot join
+    # across the separators, so each line is the character's own mapping.
+    converted = converter.convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - defensive against data changes
+        return {}
+    return {t: s for t, s in zip(chars, converted, strict=True) if len(s) == 1 and s != t}
+
+
+@cache
+def translation_table() -> dict[int, str]:
+    """The one-to-one normalization table, built once per process (~0.2 s)."""
+    table: dict[int, str] = {}
+    for cp in range(0x20000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Zl", "Zp") and ch not in _KEEP_CONTROLS:
+            table[cp] = " "
+            continue
+        if cat == "Zs" and ch != " ":
+            table[cp] = " "
+            continue
+        if ch.isascii():
+            low = ch.lower()
+            if low != ch:
+                table[cp] = low
+            continue
+        nf = unicodedata.normalize("NFKC", ch)
+        if len(nf) == 1:
+            nf = nf.lower() if len(nf.lower()) == 1 else nf
+            if nf != ch:
+                table[cp] = nf
+    for trad, simp in _t2s_pairs().items():
+        cp = ord(trad)
+        if cp not in table:
+            table[cp] = simp
+    return table
+
+
+def normalize(text: str) -> str:
+    """Return the normalized form of `text`; `len(result) == len(text)` always holds."""
+    return text.translate(translation_table())
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """A field's original text and its same-length normalized form."""
+
+    original: str
+    norm: str
+
+    @classmethod
+    def of(cls, text: str) -> TextView:
+        """Normalize `text` once."""
+        return cls(text, normalize(text))
+
+    def original_span(self, start: int, end: int) -> str:
+        """The original characters behind a span of the normalized text."""
+        return self.original[start:end]
+
+
+@dataclass(slots=True)
+class PostingText:
+    """Normalized views of every free-text field of a posting, built on first use."""
+
+    fields: dict[str, str]
+    _views: dict[str, TextView] = field(default_factory=dict)
+
+    def view(self, name: str) -> TextView:
+        """The normalized view of one field ('' when the posting has none)."""
+        found = self._views.get(name)
+        if found is None:
+            found = TextView.of(self.fields.get(name) or "")
+            self._views[name] = found
+        return found
+
+    def names(self) -> list[str]:
+        """The field names present, in a stable order."""
+        return [k for k, v in self.fields.items() if v]
