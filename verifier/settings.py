@@ -1,0 +1,50 @@
+"""The one settings object, built at the entry point and passed down (nothing else reads env)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"VERIFIER_{name}")
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field can be set from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/verifier.db", validation_alias=_env("DATABASE_URL")
+    )
+    redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
+    rules_dir: Path = Field(default=_ROOT / "rules", validation_alias=_env("RULES_DIR"))
+    host: str = Field(default="127.0.0.1", validation_alias=_env("HOST"))
+    port: Annotated[int, Field(ge=0, le=65535)] = Field(default=8080, validation_alias=_env("PORT"))
+    workers: Annotated[int, Field(ge=1, le=64)] = Field(default=1, validation_alias=_env("WORKERS"))
+    max_body_bytes: int = Field(default=1024 * 1024, validation_alias=_env("MAX_BODY_BYTES"))
+    max_batch: Annotated[int, Field(ge=1, le=500)] = Field(
+        default=500, validation_alias=_env("MAX_BATCH")
+    )
+    fact_timeout_s: float = Field(default=2.0, validation_alias=_env("FACT_TIMEOUT_S"))
+    group_commit_ms: float = Field(default=2.0, validation_alias=_env("GROUP_COMMIT_MS"))
+    group_commit_max: Annotated[int, Field(ge=1, le=5000)] = Field(
+        default=500, validation_alias=_env("GROUP_COMMIT_MAX")
+    )
+    epoch_poll_s: float = Field(default=2.0, validation_alias=_env("EPOCH_POLL_S"))
+    registry_backend: Literal["memory", "postgres"] = Field(
+        default="memory", validation_alias=_env("REGISTRY_BACKEND")
+    )
+    demo: bool = Field(default=False, validation_alias=_env("DEMO"))
+    log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")
