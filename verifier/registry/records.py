@@ -79,8 +79,14 @@ class EnterpriseRecord(BaseModel):
     capital_raw: str | None = None
     capital_cny: float | None = None
     capital_currency: str | None = None
+    capital_amount: float | None = None
+    """Capital in `capital_currency` (yuan units, 万 applied); `capital_cny` is its CNY value."""
     size_class: SizeClass | None = None
     staff: int | None = None
+    staff_range: str | None = None
+    """Head-count band as a source states it (e.g. `100-499人`)."""
+    branch_of: str | None = None
+    """USCC of the parent when this record is a branch (分公司)."""
     recognitions: list[Recognition] = Field(default_factory=list)
     lists: list[ListMembership] = Field(default_factory=list)
     source: str | None = None
