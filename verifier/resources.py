@@ -6,6 +6,7 @@ fact providers, the decision writer, the API. No module-level clients.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,9 @@ class Resources:
     engine: AsyncEngine
     redis: Redis | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    on_epoch: dict[str, Callable[[int], Awaitable[None]]] = field(default_factory=dict)
+    """Refresh hooks by epoch name (see `verifier.store.epochs`): a provider that caches shared
+    state registers one, and every instance calls it when another instance bumps the epoch."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -60,6 +60,9 @@ class FactProvider(ABC):
     async def resolve(self, posting: Posting, text: PostingText) -> Any:
         """The fact's value for this posting ("not found" is a value, not an exception)."""
 
+    async def start(self) -> None:
+        """Load what the provider needs (indexes, caches) before the first posting."""
+
     def summary(self, value: Any) -> EnterpriseSummary | None:
         """The matched-enterprise summary this fact gives the decision, if any."""
         return None

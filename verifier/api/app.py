@@ -1,0 +1,134 @@
+"""The application factory: wiring only. Resources open and close in `cleanup_ctx`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import pkgutil
+import signal
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+import verifier.api as api_pkg
+from verifier.api import routes_meta, routes_postings
+from verifier.api.auth import auth_middleware
+from verifier.api.errors import error_middleware
+from verifier.api.reload import RULES_EPOCH, reload_rules
+from verifier.api.state import ENGINE, KEYS, RESOURCES, SETTINGS, VERIFIER, WATCHER, WRITER
+from verifier.pipeline.catalog import Catalog
+from verifier.pipeline.engine import Engine
+from verifier.pipeline.facts import build_providers
+from verifier.resources import Resources
+from verifier.service import Verifier
+from verifier.settings import Settings
+from verifier.store import migrate
+from verifier.store.db import create_engine
+from verifier.store.epochs import EpochWatcher
+from verifier.store.keys import KeyCache
+from verifier.store.writer import DecisionWriter
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is at an older schema revision; run `verifier db upgrade`."""
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    db = create_engine(settings.database_url)
+    current = await migrate.current_revision(db)
+    if current is None:
+        log.info("empty database: migrating to %s", migrate.head_revision())
+        await migrate.upgrade(db)
+    elif current != migrate.head_revision():
+        await db.dispose()
+        raise SchemaOutOfDate(
+            f"database is at revision {current}, code needs {migrate.head_revision()}: "
+            "run `verifier db upgrade`"
+        )
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            await redis.ping()
+        except Exception as exc:  # noqa: BLE001 - Redis is optional: degrade, never fail
+            log.warning("Redis at %s unreachable (%s): running without it", settings.redis_url, exc)
+    app[RESOURCES] = Resources(settings=settings, engine=db, redis=redis)
+    app[KEYS] = KeyCache(db)
+    if settings.demo:
+        from verifier.demo import install_demo
+
+        await install_demo(app[RESOURCES])
+    yield
+    if redis is not None:
+        await redis.aclose()
+    await db.dispose()
+
+
+async def _pipeline(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    res = app[RESOURCES]
+    catalog = await asyncio.to_thread(Catalog.load, settings.rules_dir)
+    providers = build_providers(res)
+    for p in providers:
+        await p.start()
+    engine = Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
+    writer = DecisionWriter(res.engine, max_batch=settings.group_commit_max,
+                            linger_ms=settings.group_commit_ms)
+    await writer.start()
+    app[ENGINE] = engine
+    app[WRITER] = writer
+    app[VERIFIER] = Verifier(engine, writer)
+
+    async def on_epoch(name: str, value: int) -> None:
+        if name == RULES_EPOCH:
+            await reload_rules(app, announce=False)
+        elif name in res.on_epoch:
+            await res.on_epoch[name](value)
+
+    watcher = EpochWatcher(res.engine, on_epoch, poll_s=settings.epoch_poll_s, redis=res.redis)
+    await watcher.start()
+    app[WATCHER] = watcher
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: asyncio.ensure_future(reload_rules(app, announce=False))
+        )
+    yield
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.remove_signal_handler(signal.SIGHUP)
+    await watcher.close()
+    await writer.close()
+    for p in providers:
+        await p.close()
+
+
+def _extra_routes(app: web.Application) -> None:
+    """Route modules of other families (`verifier/api/routes_*.py` exposing `setup(app)`)."""
+    for info in sorted(pkgutil.iter_modules(api_pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("routes_") and info.name not in ("routes_meta", "routes_postings"):
+            module = importlib.import_module(f"{api_pkg.__name__}.{info.name}")
+            setup = getattr(module, "setup", None)
+            if callable(setup):
+                setup(app)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The service as an aiohttp application."""
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.add_routes(routes_meta.routes)
+    app.add_routes(routes_postings.routes)
+    _extra_routes(app)
+    app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_pipeline)
+    return app

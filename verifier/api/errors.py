@@ -1,0 +1,87 @@
+"""Problem details (RFC 9457): the one shape of every error response."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from verifier.api.state import SETTINGS
+from verifier.models import FieldError, Problem
+from verifier.store.writer import StoreUnavailable
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PROBLEM = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error the client caused (or a dependency outage), mapped to one problem response."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, errors: list[FieldError] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors or []
+
+
+def problem(
+    status: int, title: str, detail: str, errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """A problem+json response."""
+    body = Problem(title=title, status=status, detail=detail, errors=errors or [])
+    return web.Response(
+        status=status, body=body.model_dump_json().encode(), content_type=PROBLEM,
+        headers=headers,
+    )
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(body)"
+
+
+def validation_error(exc: ValidationError, prefix: str = "") -> ApiError:
+    """Map a pydantic error on a request body to 400 (not JSON) or 422 (wrong fields)."""
+    errs = exc.errors(include_url=False)
+    if any(e["type"] in ("json_invalid", "json_type") for e in errs):
+        msg = errs[0]["msg"]
+        return ApiError(400, "Malformed JSON", f"The request body is not valid JSON: {msg}",
+                        [FieldError(field="(body)", message=msg, type="json_invalid")])
+    fields = [
+        FieldError(field=prefix + _field(tuple(e["loc"])), message=e["msg"], type=e["type"])
+        for e in errs[:50]
+    ]
+    names = ", ".join(dict.fromkeys(f.field for f in fields[:5]))
+    return ApiError(422, "Invalid request", f"Invalid field(s): {names}", fields)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into problem+json; nothing leaks as a bare 500."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return problem(exc.status, exc.title, exc.detail, exc.errors)
+    except StoreUnavailable as exc:
+        log.warning("store unavailable: %s", exc)
+        return problem(503, "Service Unavailable",
+                       "The decision log cannot be written right now; nothing was approved. "
+                       "Retry later.", headers={"Retry-After": "1"})
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        if exc.status == 413:
+            detail = f"The request body is larger than {request.app[SETTINGS].max_body_bytes} bytes."
+        return problem(exc.status, exc.reason, detail or exc.reason,
+                       headers={k: v for k, v in exc.headers.items() if k == "Allow"})
+    except Exception:  # noqa: BLE001 - last resort: log it, answer problem+json
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Internal Server Error", "An unexpected error occurred.")

@@ -1,0 +1,98 @@
+"""Portal endpoints: verify one posting, a batch, and read back the latest decision."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from verifier.api.auth import require_role
+from verifier.api.errors import ApiError, validation_error
+from verifier.api.state import RESOURCES, SETTINGS, VERIFIER
+from verifier.models import BatchResult, Decision, Posting, PostingBatch, ReviewState, Role
+from verifier.store.tables import decisions, review_items
+
+routes = web.RouteTableDef()
+
+
+async def _body(request: web.Request) -> bytes:
+    ctype = request.content_type
+    if ctype not in ("application/json", "application/octet-stream", ""):
+        raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")
+    body = await request.read()
+    if not body:
+        raise ApiError(400, "Malformed JSON", "The request body is empty.")
+    return body
+
+
+def _json(model: Decision | BatchResult, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, body=model.model_dump_json().encode(), content_type="application/json"
+    )
+
+
+@routes.post("/v1/postings/verify")
+async def verify(request: web.Request) -> web.Response:
+    """Decide one posting before it is published."""
+    who = require_role(request, Role.portal)
+    body = await _body(request)
+    try:
+        posting = Posting.model_validate_json(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    decision = await request.app[VERIFIER].verify(who.name, posting)
+    return _json(decision)
+
+
+@routes.post("/v1/postings/verify-batch")
+async def verify_batch(request: web.Request) -> web.Response:
+    """Decide up to `max_batch` postings in one call; decisions come back in order."""
+    who = require_role(request, Role.portal)
+    body = await _body(request)
+    try:
+        batch = PostingBatch.model_validate_json(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    limit = request.app[SETTINGS].max_batch
+    if len(batch.postings) > limit:
+        raise ApiError(422, "Invalid request", f"A batch holds at most {limit} postings.")
+    ids = [p.posting_id for p in batch.postings]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise ApiError(422, "Invalid request", f"posting_id {dup!r} appears twice in the batch.")
+    out = await request.app[VERIFIER].verify_many(who.name, list(batch.postings))
+    return _json(BatchResult(decisions=out))
+
+
+@routes.get("/v1/postings/{posting_id}/decision")
+async def latest_decision(request: web.Request) -> web.Response:
+    """The latest decision for one of the caller's postings (auditors may name a portal)."""
+    who = require_role(request, Role.portal, Role.auditor, Role.reviewer)
+    posting_id = request.match_info["posting_id"]
+    portal = who.name
+    if who.role is not Role.portal:
+        portal = request.query.get("portal", "")
+        if not portal:
+            raise ApiError(422, "Invalid request", "Give ?portal=<name> to read a decision.")
+    elif "portal" in request.query and request.query["portal"] != who.name:
+        raise ApiError(403, "Forbidden", "A portal key can read only its own decisions.")
+    if not 1 <= len(posting_id) <= 128:
+        raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.")
+    engine = request.app[RESOURCES].engine
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(decisions.c.payload, review_items.c.status, review_items.c.lease_until)
+                .select_from(decisions.outerjoin(
+                    review_items, review_items.c.decision_id == decisions.c.decision_id))
+                .where(decisions.c.portal == portal, decisions.c.posting_id == posting_id)
+                .order_by(decisions.c.seq.desc())
+                .limit(1)
+            )
+        ).first()
+    if row is None:
+        raise ApiError(404, "Not Found", f"No decision for posting {posting_id!r} of this portal.")
+    decision = Decision.model_validate_json(row.payload)
+    if row.status:
+        decision = decision.model_copy(update={"review": ReviewState(status=row.status)})
+    return _json(decision)

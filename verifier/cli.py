@@ -1,0 +1,192 @@
+"""The `verifier` command: serve, check, rules, keys, db, audit (+ modules in verifier/commands)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from verifier.settings import Settings
+
+
+def settings_from(**overrides: Any) -> Settings:
+    """Settings from the environment, with command-line options (those given) on top."""
+    base = Settings()
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return base.model_copy(update=given) if given else base
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine on a fresh event loop."""
+    return asyncio.run(coro)
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING ...")
+def main(log_level: str | None) -> None:
+    """Posting Verifier: approve, flag or reject job postings, with evidence."""
+    level = (log_level or Settings().log_level).upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# -- serve ------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=click.IntRange(1, 64), default=None)
+@click.option("--database-url", default=None)
+@click.option("--rules-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--demo", is_flag=True, default=None, help="Load demo API keys and demo registry.")
+def serve(**opts: Any) -> None:
+    """Run the HTTP service (N worker processes sharing one port)."""
+    from verifier.server import serve as _serve
+
+    _serve(settings_from(**opts))
+
+
+# -- check ------------------------------------------------------------------------------
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write decisions as JSONL (default: FILE.decisions.jsonl).")
+@click.option("--portal", default="offline", show_default=True, help="Portal name to decide as.")
+@click.option("--record", is_flag=True, help="Also write the decisions to the decision log.")
+@click.option("--rules-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--database-url", default=None)
+def check(file: Path, output: Path | None, portal: str, record: bool, **opts: Any) -> None:
+    """Push a JSONL file of postings through the pipeline offline."""
+    from verifier.offline_check import check_file
+
+    out = output or file.with_suffix(".decisions.jsonl")
+    code = run(check_file(settings_from(**opts), file, out, portal, record))
+    sys.exit(code)
+
+
+# -- rules ------------------------------------------------------------------------------
+@main.group()
+def rules() -> None:
+    """Rule packs."""
+
+
+@rules.command("check")
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
+def rules_check(directory: Path | None) -> None:
+    """Lint a rule pack: every problem with file and line; exit 1 if any."""
+    from verifier.pipeline.catalog import Catalog
+    from verifier.pipeline.pack import RulePackError
+
+    root = directory or Settings().rules_dir
+    try:
+        cat = Catalog.load(root)
+    except RulePackError as exc:
+        for issue in exc.issues:
+            click.echo(f"{root}/{issue}", err=True)
+        click.echo(f"{len(exc.issues)} problem(s); pack refused.", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(cat.checks)} checks, {len(cat.rules)} rules, "
+               f"rules_version {cat.rules_version}")
+
+
+# -- keys -------------------------------------------------------------------------------
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["portal", "reviewer", "auditor", "admin"]),
+              required=True)
+@click.option("--name", required=True, help="Who holds it (for portal keys: the portal's name).")
+@click.option("--database-url", default=None)
+def keys_create(role: str, name: str, database_url: str | None) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    from verifier.models import Role
+    from verifier.pipeline.offline import offline_resources
+    from verifier.store.keys import create_key
+
+    if not 1 <= len(name) <= 64:
+        raise click.BadParameter("1-64 characters", param_hint="--name")
+
+    async def go() -> str:
+        async with offline_resources(settings_from(database_url=database_url)) as res:
+            return await create_key(res.engine, name, Role(role))
+
+    click.echo(run(go()))
+
+
+# -- db ---------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--database-url", default=None)
+def db_upgrade(database_url: str | None) -> None:
+    """Migrate the database to the newest schema."""
+    from verifier.store import migrate
+    from verifier.store.db import create_engine
+
+    async def go() -> str | None:
+        engine = create_engine(settings_from(database_url=database_url).database_url)
+        try:
+            await migrate.upgrade(engine)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"database at revision {run(go())}")
+
+
+# -- audit ------------------------------------------------------------------------------
+@main.group()
+def audit() -> None:
+    """Decision log audit."""
+
+
+@audit.command("verify")
+@click.option("--database-url", default=None)
+def audit_verify(database_url: str | None) -> None:
+    """Recompute the hash chain; name the first bad row; exit 1 if the log was altered."""
+    from verifier.store.chain import verify_chain
+    from verifier.store.db import create_engine
+
+    async def go() -> Any:
+        engine = create_engine(settings_from(database_url=database_url).database_url)
+        try:
+            return await verify_chain(engine)
+        finally:
+            await engine.dispose()
+
+    report = run(go())
+    if report.ok:
+        click.echo(f"ok: {report.rows} decisions, chain head at seq {report.head_seq}")
+        return
+    click.echo(f"ALTERED: first bad row seq={report.first_bad_seq} "
+               f"decision_id={report.first_bad_decision_id}: {report.reason}", err=True)
+    sys.exit(1)
+
+
+def _load_commands() -> None:
+    import verifier.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            existing = main.commands.get(command.name or "")
+            if isinstance(existing, click.Group) and isinstance(command, click.Group):
+                for sub in command.commands.values():
+                    existing.add_command(sub)
+            else:
+                main.add_command(command)
+
+
+_load_commands()

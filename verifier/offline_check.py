@@ -1,0 +1,95 @@
+"""`verifier check`: a JSONL file of postings through the same pipeline, offline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from verifier.models import Decision, Posting
+from verifier.pipeline.offline import offline_engine, offline_resources
+from verifier.service import build_decision, content_hash
+from verifier.settings import Settings
+from verifier.store.writer import DecisionWriter
+
+
+def _read(path: Path) -> list[tuple[int, Posting | str]]:
+    out: list[tuple[int, Posting | str]] = []
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                data = orjson.loads(line)
+                if isinstance(data, dict) and "posting" in data and "posting_id" not in data:
+                    data = data["posting"]
+                out.append((n, Posting.model_validate_json(orjson.dumps(data))))
+            except orjson.JSONDecodeError as exc:
+                out.append((n, f"not JSON: {exc}"))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(map(str, err["loc"])) or "(line)"
+                out.append((n, f"{where}: {err['msg']}"))
+    return out
+
+
+async def check_file(
+    settings: Settings, src: Path, dst: Path, portal: str, record: bool
+) -> int:
+    """Decide every posting in `src`, write decisions to `dst`; 0 if every line was read."""
+    console = Console(stderr=True)
+    items = _read(src)
+    outcomes: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    bad = 0
+    decisions: list[Decision] = []
+    async with offline_engine(settings) as engine:
+        with dst.open("wb") as out, Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=console, transient=True,
+        ) as progress:
+            task = progress.add_task("checking", total=len(items))
+            for line, item in items:
+                progress.advance(task)
+                if isinstance(item, str):
+                    bad += 1
+                    out.write(orjson.dumps({"line": line, "error": item}) + b"\n")
+                    continue
+                now = datetime.now(UTC)
+                ev = await engine.evaluate(item, now)
+                d = build_decision(portal, item, content_hash(item), ev, now)
+                decisions.append(d)
+                outcomes[d.outcome.value] += 1
+                rules.update({f.rule for f in d.findings if not f.shadow})
+                out.write(d.model_dump_json().encode() + b"\n")
+    if record and decisions:
+        async with offline_resources(settings) as res:
+            writer = DecisionWriter(res.engine)
+            await writer.start()
+            try:
+                await writer.submit_many(decisions)
+            finally:
+                await writer.close()
+    table = Table(title=f"{src.name}: {len(items)} postings")
+    table.add_column("outcome")
+    table.add_column("count", justify="right")
+    for k in ("approve", "flag", "reject"):
+        table.add_row(k, str(outcomes[k]))
+    if bad:
+        table.add_row("unreadable", str(bad))
+    console.print(table)
+    rt = Table(title="findings by rule")
+    rt.add_column("rule")
+    rt.add_column("postings", justify="right")
+    for rule, n in rules.most_common():
+        rt.add_row(rule, str(n))
+    console.print(rt)
+    console.print(f"decisions written to {dst}")
+    return 1 if bad else 0

@@ -1,0 +1,48 @@
+"""The pipeline outside the server: for `verifier check`, `verifier eval` and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from verifier.pipeline.catalog import Catalog
+from verifier.pipeline.engine import Engine
+from verifier.pipeline.facts import build_providers
+from verifier.resources import Resources
+from verifier.settings import Settings
+from verifier.store import migrate
+from verifier.store.db import create_engine
+
+
+@asynccontextmanager
+async def offline_resources(settings: Settings) -> AsyncIterator[Resources]:
+    """Database engine (migrated if empty) and optional Redis, closed on exit."""
+    db = create_engine(settings.database_url)
+    redis = None
+    try:
+        if await migrate.current_revision(db) is None:
+            await migrate.upgrade(db)
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
+        yield Resources(settings=settings, engine=db, redis=redis)
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        await db.dispose()
+
+
+@asynccontextmanager
+async def offline_engine(settings: Settings) -> AsyncIterator[Engine]:
+    """An engine with the configured rule pack and every fact provider, ready to evaluate."""
+    async with offline_resources(settings) as res:
+        catalog = Catalog.load(settings.rules_dir)
+        providers = build_providers(res)
+        try:
+            for p in providers:
+                await p.start()
+            yield Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
+        finally:
+            for p in providers:
+                await p.close()

@@ -1,0 +1,84 @@
+"""Verification as a service: evaluate, build the decision, log it, answer retries idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import OrderedDict
+from datetime import UTC, datetime
+
+import orjson
+
+from verifier.models import Decision, Posting
+from verifier.pipeline.engine import Engine, Evaluation
+from verifier.store.writer import DecisionWriter
+
+
+def content_hash(posting: Posting) -> str:
+    """SHA-256 over the posting's canonical JSON (what makes a retry "the same" posting)."""
+    data = posting.model_dump(mode="json", exclude_none=True)
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def build_decision(
+    portal: str, posting: Posting, chash: str, ev: Evaluation, now: datetime
+) -> Decision:
+    """The decision record for one evaluation (version is set by the writer)."""
+    return Decision(
+        decision_id=str(uuid.uuid4()),
+        posting_id=posting.posting_id,
+        portal=portal,
+        outcome=ev.outcome,
+        risk_score=ev.risk_score,
+        findings=ev.findings,
+        tags=ev.tags,
+        enterprise=ev.enterprise,
+        rules_version=ev.rules_version,
+        content_hash=chash,
+        decided_at=now,
+        timings_ms=ev.timings_ms,
+    )
+
+
+class Verifier:
+    """Runs the engine and logs every decision before it is returned."""
+
+    def __init__(self, engine: Engine, writer: DecisionWriter, *, cache_size: int = 50_000):
+        self.engine = engine
+        self.writer = writer
+        self._recent: OrderedDict[tuple[str, str, str], Decision] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _remember(self, d: Decision) -> None:
+        key = (d.portal, d.posting_id, d.content_hash)
+        self._recent[key] = d
+        self._recent.move_to_end(key)
+        while len(self._recent) > self._cache_size:
+            self._recent.popitem(last=False)
+
+    async def verify(self, portal: str, posting: Posting) -> Decision:
+        """Decide one posting; a retry of logged content returns the logged decision."""
+        return (await self.verify_many(portal, [posting]))[0]
+
+    async def verify_many(self, portal: str, postings: list[Posting]) -> list[Decision]:
+        """Decide several postings; each is committed to the log before this returns."""
+        out: list[Decision | None] = []
+        todo: list[Decision] = []
+        slots: list[int] = []
+        for posting in postings:
+            chash = content_hash(posting)
+            hit = self._recent.get((portal, posting.posting_id, chash))
+            if hit is not None:
+                out.append(hit)
+                continue
+            now = datetime.now(UTC)
+            ev = await self.engine.evaluate(posting, now)
+            slots.append(len(out))
+            out.append(None)
+            todo.append(build_decision(portal, posting, chash, ev, now))
+        if todo:
+            stored = await self.writer.submit_many(todo)
+            for i, d in zip(slots, stored, strict=True):
+                out[i] = d
+                self._remember(d)
+        return [d for d in out if d is not None]

@@ -1,0 +1,89 @@
+"""SQL tables of the decision log, review queue, API keys and change epochs (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+GENESIS = "0" * 64
+
+decisions = Table(
+    "decisions",
+    metadata,
+    # Position in the hash chain: assigned by the writer under the chain-head lock, gapless.
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("decision_id", String(36), nullable=False, unique=True),
+    Column("portal", String(64), nullable=False),
+    Column("posting_id", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("risk_score", Float, nullable=False),
+    Column("rules_version", String(32), nullable=False),
+    Column("enterprise_uscc", String(32)),
+    Column("rule_ids", Text, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    # The whole decision as canonical JSON: the hash covers exactly these bytes.
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("portal", "posting_id", "content_hash", name="uq_decisions_content"),
+    Index("ix_decisions_posting", "portal", "posting_id", "seq"),
+    Index("ix_decisions_decided_at", "decided_at"),
+    Index("ix_decisions_uscc", "enterprise_uscc"),
+)
+
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("decision_id", String(36), primary_key=True),
+    Column("decision_seq", BigInteger, nullable=False),
+    Column("portal", String(64), nullable=False),
+    Column("posting_id", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(128)),
+    Column("lease_until", DateTime(timezone=True)),
+    Index("ix_review_items_status", "status", "created_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+epochs = Table(
+    "epochs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,179 @@
+"""The group-commit decision writer.
+
+Requests hand their decision to one writer task per process and wait for it. The writer
+takes everything queued (up to `max_batch`), and in ONE transaction: locks the chain head
+(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` takes the database write
+lock), finds which decisions already exist (idempotent retries: same portal, posting id and
+content hash → the stored decision is returned and nothing is written) and the latest
+version of each posting, assigns sequence numbers and versions, hashes each row onto the
+chain, inserts the rows and the review items of flagged ones, moves the head, commits.
+Only then are the waiting requests answered. Several processes and hosts can write to one
+PostgreSQL: the head row lock serializes their batches, so the chain stays one chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from verifier.models import Decision, Outcome
+from verifier.store.chain import canonical, columns, row_hash
+from verifier.store.tables import chain_head, decisions, review_items
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(Exception):
+    """The decision log could not be written; nothing was committed for this request."""
+
+
+@dataclass
+class _Pending:
+    decision: Decision
+    future: asyncio.Future[Decision] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class DecisionWriter:
+    """Batches decisions into few transactions; answers each caller after its commit."""
+
+    def __init__(self, engine: AsyncEngine, *, max_batch: int = 500, linger_ms: float = 0.0):
+        self.engine = engine
+        self.max_batch = max_batch
+        self.linger = linger_ms / 1000.0
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.rows = 0
+
+    async def start(self) -> None:
+        """Start the writer task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="decision-writer")
+
+    async def close(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task is None:
+            return
+        while not self._queue.empty():
+            await asyncio.sleep(0.01)
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    async def submit(self, decision: Decision) -> Decision:
+        """Log one decision; returns it as stored (or the earlier one for a retry)."""
+        return (await self.submit_many([decision]))[0]
+
+    async def submit_many(self, items: list[Decision]) -> list[Decision]:
+        """Log several decisions; they may share a transaction with other callers'."""
+        if self._task is None or self._task.done():
+            raise StoreUnavailable("decision writer is not running")
+        pending = [_Pending(d) for d in items]
+        for p in pending:
+            self._queue.put_nowait(p)
+        return list(await asyncio.gather(*(asyncio.shield(p.future) for p in pending)))
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            if self.linger:
+                await asyncio.sleep(self.linger)
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self._write([p.decision for p in batch])
+            except asyncio.CancelledError:
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(StoreUnavailable("writer stopped"))
+                raise
+            except Exception as exc:  # noqa: BLE001 - every caller must hear of the failure
+                log.warning("decision batch of %d not written: %s", len(batch), exc)
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(StoreUnavailable(f"{type(exc).__name__}: {exc}"))
+            else:
+                self.batches += 1
+                for p, r in zip(batch, results, strict=True):
+                    if not p.future.done():
+                        p.future.set_result(r)
+
+    async def _write(self, batch: list[Decision]) -> list[Decision]:
+        async with self.engine.begin() as conn:
+            q = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+            if conn.dialect.name == "postgresql":
+                q = q.with_for_update()
+            head = (await conn.execute(q)).one()
+            pairs = list({(d.portal, d.posting_id) for d in batch})
+            known: dict[tuple[str, str, str], int] = {}
+            latest: dict[tuple[str, str], int] = {}
+            if pairs:
+                found = await conn.execute(
+                    select(
+                        decisions.c.portal, decisions.c.posting_id, decisions.c.content_hash,
+                        decisions.c.version, decisions.c.seq,
+                    ).where(tuple_(decisions.c.portal, decisions.c.posting_id).in_(pairs))
+                )
+                for portal, posting_id, chash, version, seq in found:
+                    known[(portal, posting_id, chash)] = seq
+                    latest[(portal, posting_id)] = max(latest.get((portal, posting_id), 0), version)
+            seq, prev = int(head.seq), str(head.hash)
+            now = datetime.now(UTC)
+            rows: list[dict[str, Any]] = []
+            reviews: list[dict[str, Any]] = []
+            out: list[Decision | int] = []
+            fresh: dict[tuple[str, str, str], Decision] = {}
+            for d in batch:
+                key = (d.portal, d.posting_id, d.content_hash)
+                if key in known:
+                    out.append(known[key])
+                    continue
+                if key in fresh:
+                    out.append(fresh[key])
+                    continue
+                version = latest.get((d.portal, d.posting_id), 0) + 1
+                latest[(d.portal, d.posting_id)] = version
+                stored = d.model_copy(update={"version": version}) if d.version != version else d
+                seq += 1
+                payload = canonical(stored)
+                digest = row_hash(prev, seq, payload)
+                rows.append({
+                    "seq": seq, **columns(stored), "decided_at": stored.decided_at,
+                    "payload": payload, "prev_hash": prev, "hash": digest,
+                })
+                prev = digest
+                if stored.outcome is Outcome.flag:
+                    reviews.append({
+                        "decision_id": stored.decision_id, "decision_seq": seq,
+                        "portal": stored.portal, "posting_id": stored.posting_id,
+                        "status": "pending", "created_at": now,
+                    })
+                fresh[key] = stored
+                out.append(stored)
+            loaded: dict[int, Decision] = {}
+            old = [o for o in out if isinstance(o, int)]
+            if old:
+                res = await conn.execute(
+                    select(decisions.c.seq, decisions.c.payload).where(decisions.c.seq.in_(old))
+                )
+                loaded = {s: Decision.model_validate_json(p) for s, p in res}
+            if rows:
+                await conn.execute(insert(decisions), rows)
+                if reviews:
+                    await conn.execute(insert(review_items), reviews)
+                await conn.execute(
+                    update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
+                )
+            self.rows += len(rows)
+        return [loaded[o] if isinstance(o, int) else o for o in out]
