@@ -9,12 +9,13 @@ from verifier.api.state import KEYS
 from verifier.models import Role
 from verifier.store.keys import Principal
 
+PRINCIPAL = web.RequestKey("principal", Principal)
 PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/docs", "/console")
 
 
 def principal(request: web.Request) -> Principal:
     """The authenticated caller."""
-    p: Principal | None = request.get("principal")
+    p = request.get(PRINCIPAL)
     if p is None:
         raise ApiError(401, "Unauthorized", "Missing API key.")
     return p
@@ -42,5 +43,5 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     found = await request.app[KEYS].lookup(key.strip())
     if found is None:
         raise ApiError(401, "Unauthorized", "The API key is not valid or was revoked.")
-    request["principal"] = found
+    request[PRINCIPAL] = found
     return await handler(request)
