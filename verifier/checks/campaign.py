@@ -105,13 +105,14 @@ class CampaignCheck(Check):
         got = pack.validate("campaigns.toml", text, data, CampaignFile)
         if got is None:
             return cls([])
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for c in got.campaign:
-            if c.id in seen:
-                line = next((i for i, ln in enumerate(text.splitlines(), 1)
-                             if re.search(rf'id\s*=\s*"{re.escape(c.id)}"', ln)), 0)
+            seen[c.id] = seen.get(c.id, 0) + 1
+            if seen[c.id] > 1:
+                lines = [i for i, ln in enumerate(text.splitlines(), 1)
+                         if re.match(rf'\s*id\s*=\s*"{re.escape(c.id)}"', ln)]
+                line = lines[seen[c.id] - 1] if len(lines) >= seen[c.id] else 0
                 pack.fail("campaigns.toml", line, f"duplicate campaign id {c.id!r}")
-            seen.add(c.id)
         return cls(got.campaign)
 
     def _named(self, posting: Posting, facts: Facts) -> tuple[Campaign | None, Span | None]:

@@ -1,0 +1,87 @@
+"""Loading rule packs: every problem refused with file and line; fingerprints track content."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from verifier.checks.campaign import CampaignCheck
+from verifier.checks.content import ContentCheck
+from verifier.pipeline.catalog import Catalog
+from verifier.pipeline.pack import RulePackError
+
+ROOT = Path(__file__).resolve().parents[2] / "rules"
+CORE = [ContentCheck, CampaignCheck]
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    dst = tmp_path / "rules"
+    shutil.copytree(ROOT, dst)
+    return dst
+
+
+def test_repo_pack_loads_with_every_family() -> None:
+    cat = Catalog.load(ROOT)
+    assert {"content", "campaign"} <= {c.id for c in cat.checks}
+    assert "engine.check_failed" in cat.rules
+    assert len(cat.rules_version) == 16
+
+
+def test_fingerprint_changes_with_data(pack: Path) -> None:
+    before = Catalog.load(pack, CORE).rules_version
+    assert Catalog.load(pack, CORE).rules_version == before
+    (pack / "content.toml").write_text("min_description_chars = 31\nmax_headcount = 1000\n")
+    assert Catalog.load(pack, CORE).rules_version != before
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "expect"),
+    [
+        ("content.toml", "min_description_chars = 30\nmax_headcount = \n", "content.toml:2"),
+        ("content.toml", "min_description_chars = 30\ncolour = 1\n", "content.toml:2: colour"),
+        ("content.toml", "min_description_chars = -1\n", "content.toml:1"),
+        ("policy.toml", "flag_threshold = 60\n[rules.\"no.such.rule\"]\nshadow = true\n",
+         "policy.toml:2: rule 'no.such.rule' matches no known rule"),
+        ("policy.toml", "flag_threshold = 60\nflag_threshold = 70\n", "policy.toml:2"),
+        ("campaigns.toml",
+         '[[campaign]]\nid = "a"\nname = "A"\ntag = "A"\n[[campaign.phase]]\nname = "1"\n'
+         'start = 2022-01-01\nend = 2022-02-01\n[[campaign]]\nid = "a"\nname = "B"\n'
+         'tag = "B"\n[[campaign.phase]]\nname = "1"\nstart = 2022-01-01\nend = 2022-02-01\n',
+         "campaigns.toml:10: duplicate campaign id 'a'"),
+        ("campaigns.toml",
+         '[[campaign]]\nid = "a"\nname = "A"\ntag = "A"\n[[campaign.phase]]\nname = "1"\n'
+         'start = 2022-03-01\nend = 2022-02-01\n', "end is before start"),
+    ],
+)
+def test_bad_pack_refused_with_file_and_line(pack: Path, file: str, text: str, expect: str
+                                             ) -> None:
+    (pack / file).write_text(text)
+    with pytest.raises(RulePackError) as err:
+        Catalog.load(pack, CORE)
+    assert any(expect in str(i) for i in err.value.issues), err.value.issues
+
+
+def test_missing_file_and_missing_dir(pack: Path, tmp_path: Path) -> None:
+    (pack / "campaigns.toml").unlink()
+    with pytest.raises(RulePackError, match="campaigns.toml"):
+        Catalog.load(pack, CORE)
+    with pytest.raises(RulePackError, match="not found"):
+        Catalog.load(tmp_path / "nowhere", CORE)
+
+
+def test_duplicate_check_ids_refused(pack: Path) -> None:
+    with pytest.raises(RulePackError, match="duplicate check id 'content'"):
+        Catalog.load(pack, [ContentCheck, ContentCheck])
+
+
+def test_rule_infos_show_overrides(pack: Path) -> None:
+    (pack / "policy.toml").write_text(
+        'flag_threshold = 60\n[rules."content.missing.*"]\nseverity = "reject"\n'
+        '[rules."content.description_short"]\nshadow = true\n')
+    infos = {r.id: r for r in Catalog.load(pack, CORE).rule_infos()}
+    assert infos["content.missing.pay"].severity == "reject"
+    assert infos["content.description_short"].shadow
+    assert infos["content.missing.pay"].description

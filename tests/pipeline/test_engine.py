@@ -1,0 +1,94 @@
+"""The engine fails closed: a check or fact that cannot run never lets a posting through."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import make_posting
+from verifier.checks.base import Check, RuleSpec
+from verifier.models import Finding, Outcome, Posting, Severity
+from verifier.pipeline.catalog import Catalog
+from verifier.pipeline.engine import Engine
+from verifier.pipeline.facts import FactProvider, Facts
+from verifier.text.normalize import PostingText
+
+REPO = Path(__file__).resolve().parents[2] / "rules"
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    """A pack with the content params and a plain policy (no overrides of absent rules)."""
+    shutil.copy(REPO / "content.toml", tmp_path / "content.toml")
+    (tmp_path / "policy.toml").write_text("flag_threshold = 60\n")
+    return tmp_path
+
+
+class Boom(Check):
+    """Always raises."""
+
+    id = "boom"
+    rules = {"boom.x": RuleSpec(Severity.info, "x")}
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        raise RuntimeError("kaput")
+
+
+class NeedsFact(Check):
+    """Reads the `slow` fact."""
+
+    id = "needs"
+    rules = {"needs.hit": RuleSpec(Severity.info, "x")}
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        return [self.finding("needs.hit", "got")] if facts.get("slow") else []
+
+
+class Failing(FactProvider):
+    name = "slow"
+
+    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+        raise ConnectionError("registry down")
+
+
+class Works(FactProvider):
+    name = "slow"
+
+    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+        return True
+
+
+async def test_raising_check_becomes_check_failed_and_flags(pack_dir: Path) -> None:
+    from verifier.checks.content import ContentCheck
+
+    cat = Catalog.load(pack_dir, [ContentCheck, Boom])
+    ev = await Engine(cat).evaluate(make_posting())
+    assert ev.outcome is Outcome.flag
+    failed = next(f for f in ev.findings if f.rule == "engine.check_failed")
+    assert failed.evidence.data["check"] == "boom"
+    assert failed.evidence.data["detail"] == "kaput"
+
+
+async def test_failed_fact_fails_its_check_closed(pack_dir: Path) -> None:
+    cat = Catalog.load(pack_dir, [NeedsFact])
+    bad = await Engine(cat, [Failing()]).evaluate(make_posting())
+    assert bad.outcome is Outcome.flag
+    assert "registry down" in next(
+        f for f in bad.findings if f.rule == "engine.check_failed").evidence.data["detail"]
+    good = await Engine(cat, [Works()]).evaluate(make_posting())
+    assert [f.rule for f in good.findings] == ["needs.hit"]
+    assert good.outcome is Outcome.approve
+
+
+async def test_swap_changes_rules_version_for_next_posting(pack_dir: Path) -> None:
+    from verifier.checks.content import ContentCheck
+
+    a = Catalog.load(pack_dir, [ContentCheck])
+    b = Catalog.load(pack_dir, [ContentCheck, Boom])
+    engine = Engine(a)
+    assert (await engine.evaluate(make_posting())).rules_version == a.rules_version
+    engine.swap(b)
+    assert (await engine.evaluate(make_posting())).rules_version == b.rules_version
