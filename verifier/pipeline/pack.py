@@ -122,7 +122,8 @@ class PackReader:
             return tomllib.loads(text), text
         except tomllib.TOMLDecodeError as exc:
             m = _TOML_LINE.search(str(exc))
-            self.fail(rel, int(m.group(1)) if m else 0, f"invalid TOML: {exc}")
+            line = int(m.group(1)) if m else max(1, len(text.splitlines()))
+            self.fail(rel, line, f"invalid TOML: {exc}")
             return None
 
     def validate(self, rel: str, text: str, data: Any, model: type[M]) -> M | None:

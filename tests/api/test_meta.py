@@ -1,0 +1,55 @@
+"""Health, readiness, rules, OpenAPI, docs, audit integrity, reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from tests.api.conftest import ADMIN, AUDITOR, PORTAL
+from tests.factories import posting_dict
+from verifier.models import Decision, Posting
+
+Client = TestClient[Any, Any]
+
+
+async def test_health_and_ready(client: Client) -> None:
+    assert (await client.get("/healthz")).status == 200
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 200 and body["checks"]["database"] == "ok"
+
+
+async def test_rules_catalog(client: Client) -> None:
+    resp = await client.get("/v1/rules", headers=PORTAL)
+    body = await resp.json()
+    ids = {r["id"] for r in body["rules"]}
+    assert {"content.missing.pay", "campaign.outside_phase", "engine.check_failed"} <= ids
+    assert all(r["description"] for r in body["rules"])
+    assert (await client.get("/v1/rules")).status == 401
+
+
+async def test_openapi_matches_models(client: Client) -> None:
+    spec = await (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1")
+    schemas = spec["components"]["schemas"]
+    assert set(Posting.model_fields) == set(schemas["Posting"]["properties"])
+    assert set(Decision.model_fields) == set(schemas["Decision"]["properties"])
+    assert "/v1/postings/verify" in spec["paths"]
+    docs = await client.get("/docs")
+    assert docs.status == 200 and "/v1/postings/verify-batch" in await docs.text()
+
+
+async def test_audit_integrity_needs_auditor(client: Client) -> None:
+    await client.post("/v1/postings/verify", json=posting_dict(), headers=PORTAL)
+    assert (await client.get("/v1/audit/integrity", headers=PORTAL)).status == 403
+    body = await (await client.get("/v1/audit/integrity", headers=AUDITOR)).json()
+    assert body["ok"] is True and body["rows"] == 1
+
+
+async def test_reload_needs_admin_and_keeps_version_when_unchanged(client: Client) -> None:
+    assert (await client.post("/v1/admin/rules/reload", headers=PORTAL)).status == 403
+    before = (await (await client.get("/v1/rules", headers=PORTAL)).json())["rules_version"]
+    resp = await client.post("/v1/admin/rules/reload", headers=ADMIN)
+    assert resp.status == 200
+    assert (await resp.json())["rules_version"] == before

@@ -1,0 +1,5 @@
+"""`python -m verifier` runs the CLI."""
+
+from verifier.cli import main
+
+main()
