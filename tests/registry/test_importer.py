@@ -25,13 +25,13 @@ from verifier.store.registry_repo import RegistryRepo
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_MAP = ROOT / "fixtures" / "mappings" / "registry_sample.toml"
 ORFD_MAP = ROOT / "fixtures" / "mappings" / "orfd_companies.toml"
-HEADER = "企业名称,统一社会信用代码,注册日期,企业类型,法人代表,注册资金,经营范围,所在省份,地区,注册地址,source_file"
-JILIN = "吉林华翰印务有限公司,91220101MA13XQYL0T,1978-12-25,N/A,王森,\"1,000(万元人民币)\",印刷,吉林,长春,长春净月潭旅游经济开发区玉潭镇建国村,1978/吉林.csv"
-MIANYANG = "绵阳市驰衡小汽车修理有限公司,91510703205451059P,1978-01-01,N/A,刘云泽,101.2000(万元人民币),汽车修理,四川,绵阳,绵阳市涪城区长虹大道南段106号,1978/四川.csv"
-ZIGONG = "自贡市自流井区农团木制品厂,91510302204203942D,1978-08-30,个人独资企业,万科容,N/A,加工木竹制品,四川,自贡,自贡市自流井区仲权镇仲权村二组,1978/四川.csv"
-REGNO = "常州市伟程化纤设备有限公司,320404000009558,1979-01-01,N/A,孙桂凤,100(万元人民币),纺织机械配件,江苏,常州,钟楼区五星街道大仓路260号,1979/江苏.csv"
-BAD13 = "阜宁县杨集商业合作社,3209231100626,1979-01-01,N/A,某,10(万元),百货,江苏,盐城,阜宁县,1979/江苏.csv"
-BADCHECK = "某某公司,91220101MA13XQYL0A,1980-01-01,N/A,某,10(万元),百货,吉林,长春,长春,1980/吉林.csv"
+HEADER = "企业名称,统一社会信用代码,注册日期,企业类型,法人代表,注册资金,经营范围,所在省份,地区,注册地址,source_file"  # noqa: E501
+JILIN = "吉林华翰印务有限公司,91220101MA13XQYL0T,1978-12-25,N/A,王森,\"1,000(万元人民币)\",印刷,吉林,长春,长春净月潭旅游经济开发区玉潭镇建国村,1978/吉林.csv"  # noqa: E501
+MIANYANG = "绵阳市驰衡小汽车修理有限公司,91510703205451059P,1978-01-01,N/A,刘云泽,101.2000(万元人民币),汽车修理,四川,绵阳,绵阳市涪城区长虹大道南段106号,1978/四川.csv"  # noqa: E501
+ZIGONG = "自贡市自流井区农团木制品厂,91510302204203942D,1978-08-30,个人独资企业,万科容,N/A,加工木竹制品,四川,自贡,自贡市自流井区仲权镇仲权村二组,1978/四川.csv"  # noqa: E501
+REGNO = "常州市伟程化纤设备有限公司,320404000009558,1979-01-01,N/A,孙桂凤,100(万元人民币),纺织机械配件,江苏,常州,钟楼区五星街道大仓路260号,1979/江苏.csv"  # noqa: E501
+BAD13 = "阜宁县杨集商业合作社,3209231100626,1979-01-01,N/A,某,10(万元),百货,江苏,盐城,阜宁县,1979/江苏.csv"  # noqa: E501
+BADCHECK = "某某公司,91220101MA13XQYL0A,1980-01-01,N/A,某,10(万元),百货,吉林,长春,长春,1980/吉林.csv"  # noqa: E501
 
 
 def write(tmp: Path, lines: list[str], name: str = "in.csv", encoding: str = "utf-8") -> Path:
@@ -117,7 +117,7 @@ def test_repeated_header_rows_are_skipped(tmp_path: Path, tables: tuple[StatusMa
     assert (parsed.report.headers_skipped, parsed.report.good, parsed.report.rejected) == (1, 2, [])
 
 
-ORFD_HEADER = "Job_ID,companyName,creditCode,operatingStatus,estiblishDate,regCapital,companySize,regAddress,businessScope"
+ORFD_HEADER = "Job_ID,companyName,creditCode,operatingStatus,estiblishDate,regCapital,companySize,regAddress,businessScope"  # noqa: E501
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ async def test_failure_mid_import_leaves_registry_untouched(
     )
     parsed = parse_file(path, Mapping.identity("jsonl"), tables[0], tables[1])
     assert parsed.report.good == 2
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         await import_records(engine, parsed)
     assert await repo.count() == 1 and await repo.get("914403001922038216") is None
 
