@@ -221,7 +221,7 @@ def _parse(text: str, norm: str, lo: int, hi: int) -> SalaryParse:
     qual = unit_word = None
     if suffix:
         qual, unit_word = suffix.group("q"), suffix.group("u")
-        end = suffix.end() if (qual or unit_word) else end
+        end = suffix.end() if suffix.group(0).strip() else end
     mn: float | None = a
     mx: float | None = b
     open_ended: Literal["above", "below"] | None = None
