@@ -31,8 +31,8 @@ def coverage(file: Path, column: str, show: int) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
     console = Console()
-    table = Table(title=f"salary parse coverage: {file.name} ({cov.total} distinct strings)")
-    for col in ("bucket", "distinct", "share", "occurrences"):
+    table = Table(title=f"salary parse coverage: {file.name} ({cov.total} rows)")
+    for col in ("bucket", "rows", "share", "occurrences (count column)"):
         table.add_column(col, justify="left" if col == "bucket" else "right")
     total_w = sum(cov.weighted.values()) or 1
     for name in BUCKETS:

@@ -35,7 +35,7 @@ def bucket(p: SalaryParse, sane: tuple[float, float] = SANE_MONTHLY) -> Bucket:
 
 @dataclass
 class Coverage:
-    """Counts per bucket (distinct strings and weighted by occurrences) and the unread ones."""
+    """Counts per bucket (rows, and weighted by a `count` column) and the unread strings."""
 
     distinct: Counter[str] = field(default_factory=Counter)
     weighted: Counter[str] = field(default_factory=Counter)
@@ -43,18 +43,19 @@ class Coverage:
 
     @property
     def total(self) -> int:
-        """Number of distinct strings read."""
+        """Number of rows read."""
         return sum(self.distinct.values())
 
     def share(self, name: str) -> float:
-        """Share of distinct strings in a bucket (0..1)."""
+        """Share of rows in a bucket (0..1)."""
         return self.distinct[name] / self.total if self.total else 0.0
 
 
 def coverage_of(text: str, column: str = "salary_text") -> Coverage:
-    """Coverage over a CSV text (lines starting with '#' are comments)."""
-    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
-    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    """Coverage over a CSV text (leading lines starting with '#' are comments)."""
+    lines = text.splitlines(keepends=True)
+    skip = next((i for i, ln in enumerate(lines) if not ln.startswith("#")), len(lines))
+    reader = csv.DictReader(io.StringIO("".join(lines[skip:])))
     if column not in (reader.fieldnames or []):
         raise ValueError(f"no column {column!r} (have: {', '.join(reader.fieldnames or [])})")
     cov = Coverage()
