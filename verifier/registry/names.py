@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from verifier.pipeline.pack import PackReader, RulePackError
 from verifier.registry.uscc import DivisionRow
-from verifier.text.normalize import normalize
+from verifier.text.normalize import normalize, translation_table
 
 _DROP = str.maketrans({c: None for c in " \t\r\n·•・.。,，、\"'“”‘’"})
 _BRACKETS = str.maketrans({"[": "(", "]": ")", "【": "(", "】": ")", "〔": "(", "〕": ")"})
@@ -63,6 +63,7 @@ class NameRules:
     form_re: re.Pattern[str]
     max_region: int
     max_industry: int
+    region_lengths: dict[str, tuple[int, ...]]  # first character → alias lengths, longest first
 
     @classmethod
     def from_pack(cls, pack: PackReader, prefix: str = "registry/") -> NameRules:
@@ -90,7 +91,15 @@ class NameRules:
             form_re=form_re,
             max_region=max(map(len, regions), default=0),
             max_industry=max(map(len, data.industries), default=0),
+            region_lengths=_lengths_by_first(regions),
         )
+
+
+def _lengths_by_first(aliases: dict[str, str]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, set[int]] = {}
+    for a in aliases:
+        out.setdefault(a[0], set()).add(len(a))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
 
 
 def _short(name: str, data: NameRulesFile) -> str:
@@ -162,9 +171,23 @@ class ParsedName:
         return "".join(self.regions)
 
 
+@cache
+def _clean_table() -> dict[int, str | None]:
+    """`normalize`'s one-to-one table composed with bracket unification and dropping."""
+    extra: dict[int, str | None] = {**_BRACKETS, **_DROP}
+
+    def after(ch: str) -> str | None:
+        return extra.get(ord(ch), ch)
+
+    table: dict[int, str | None] = {cp: after(ch) for cp, ch in translation_table().items()}
+    for cp, ch in extra.items():
+        table.setdefault(cp, ch)
+    return table
+
+
 def clean_name(name: str) -> str:
     """Character-level cleanup: width, traditional, case, spaces, dots, bracket styles."""
-    return normalize(name).translate(_BRACKETS).translate(_DROP)
+    return name.translate(_clean_table())
 
 
 def normalize_name(name: str, rules: NameRules | None = None) -> ParsedName:
@@ -234,7 +257,9 @@ def _leading_regions(s: str, r: NameRules) -> tuple[list[str], str]:
     out: list[str] = []
     while True:
         hit = None
-        for length in range(min(r.max_region, len(s) - 2), 1, -1):
+        for length in r.region_lengths.get(s[:1], ()):
+            if length > len(s) - 2:
+                continue
             token = r.regions.get(s[:length])
             if token is not None:
                 hit = (length, token)
