@@ -28,7 +28,10 @@ CASES: list[tuple[dict[str, Any], str, str | None, str | None]] = [
     ({"text": "8-12K", "min": 3000, "max": 4000, "unit": "month"}, DESC, "salary.text", "8-12K"),
     ({"text": "8-12K"}, DESC + "薪资：8000-12000元/月。", None, None),
     ({"text": "8-12K"}, DESC + "月薪1万左右。", None, None),
-    ({"text": "8-12K"}, DESC + "底薪2000+提成。", "description", "2000+"),
+    # a base is a floor (commission comes on top): only a base above the range disagrees
+    ({"text": "8-12K"}, DESC + "底薪2000+提成。", None, None),
+    ({"text": "8-12K"}, DESC + "底薪25000+提成。", "description", "25000+"),
+    ({"text": "8-12K"}, DESC + "薪资待遇：平均每单9.5元，加薪500元。", None, None),
     ({"text": "8-12K"}, DESC + "待遇：月薪3000元，五险一金。", "description", "3000元"),
     ({"text": "20-30万/年"}, DESC + "月薪2万。", None, None),
     ({"text": "300元/天"}, DESC + "日薪100元。", "description", "100元"),

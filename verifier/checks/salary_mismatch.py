@@ -32,6 +32,8 @@ def _bounds(p: SalaryParse) -> tuple[float, float] | None:
     lo, hi = p.monthly_min, p.monthly_max
     if p.status != "ok" or p.currency != "CNY" or (lo is None and hi is None):
         return None
+    if p.base_only or p.commission:
+        hi = None  # 底薪 3000 + 提成: the base is a floor, total pay may be anything above
     return (lo if lo is not None else 0.0), (hi if hi is not None else math.inf)
 
 

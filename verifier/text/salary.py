@@ -45,16 +45,18 @@ _PREFIX_UNITS: dict[str, Unit] = {
 }
 
 _MULT = r"k|w|千|万|百"
-_SEP = r"-|~|—|–|至|到"
+_SEP = r"-+|~+|—+|–+|至|到"
 _AMOUNT = re.compile(
     rf"(?P<n1>{ARABIC}|{CN_NUMERAL})\s*(?P<m1>{_MULT})?"
     rf"(?:\s*(?:元|块)?\s*(?:{_SEP})\s*(?P<n2>{ARABIC}|{CN_NUMERAL})\s*(?P<m2>{_MULT})?)?"
 )
 _SUFFIX = re.compile(
-    r"\s*(?P<q>及以上|以上|起|\+|以下|以内|之内)?\s*(?:元|块|rmb|人民币)?\s*"
+    r"\s*(?:元|块)?\s*(?P<q>及以上|以上|起|\+|以下|以内|之内)?\s*(?:元|块|rmb|人民币)?\s*"
     r"(?:(?:/|每|一|每个)\s*(?P<u>小时|时|h|天|日|d|周|星期|月|m|年|y)(?![a-z]))?"
 )
-_NOT_PAY_AFTER = re.compile(r"\s*(?:年(?!薪)|个|薪|险|人|岁|届|号|天|周|月|小时|日|分|点|%|:)")
+_NOT_PAY_AFTER = re.compile(
+    r"\s*(?:年(?!薪)|个|薪|险|人|岁|届|号|天|周|月|小时|日|分|点|%|:|、|\)|）|\.(?!\d))"
+)
 _MONTHS = re.compile(r"(?:[·•.x×*/]\s*)?(?P<n>\d{1,2}|[十一二三四五六七八九]{1,3})\s*薪")
 _MONTHS_X = re.compile(r"^\s*[·•x×*]\s*(?P<n>\d{2})(?!\d)")
 _NEGOTIABLE = re.compile(r"面议|面谈|议价|可议|可谈|商议|协商|待定|negotiable")
@@ -74,7 +76,10 @@ _EMPTY = re.compile(rf"{_PUNCT}(?:null|none|nan|n/a|暂无|无)?{_PUNCT}")
 _PAY_WORDS = re.compile(
     r"薪资|工资|月薪|年薪|日薪|时薪|周薪|底薪|保底|薪酬|待遇|收入|报酬|综合薪资|月入|年收入|年包"
 )
-_CLAUSE_END = re.compile(r"[。；;！!？?\n]")
+_CLAUSE_END = re.compile(r"[。；;！!？?\n，,]")
+# Between a pay word and a figure these mean the figure is not the pay itself (per order,
+# a raise, an allowance): 平均每单9.5元, 工资上加薪500元, 补贴300元.
+_NOT_PAY_BETWEEN = re.compile(r"每单|每件|一单|计件|加薪|涨薪|补贴|补助|津贴|提成|奖金|奖励")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +262,9 @@ def _unit(
 ) -> tuple[Unit, bool]:
     if word:
         return _UNIT_WORDS[word], False
-    window = norm[lo:hi]
+    before = norm[lo:m.start()]
     for key, unit in _PREFIX_UNITS.items():
-        if key in window:
+        if key in before:
             return unit, False
     tail = re.search(r"/\s*(小时|时|天|日|周|月|年)", norm[m.end():hi])
     if tail:
@@ -284,6 +289,8 @@ def find_pay(text: str) -> list[SalaryParse]:
         first = _find_amount(norm, kw.end(), stop)
         pos = kw.end()
         if first is None or first.start() - kw.end() > 8:
+            continue
+        if _NOT_PAY_BETWEEN.search(norm, kw.end(), first.start()):
             continue
         got = _parse(text, norm, kw.start(), stop)
         if got.status == "ok" and got.currency == "CNY":
