@@ -84,3 +84,10 @@ def test_income_promises(check: MarketCheck, title: str, description: str,
     if span:
         assert found[0].evidence.spans[0].text == span
         assert found[0].evidence.spans[0].field == "description"
+
+
+def test_municipality_without_city_uses_its_own_tier(check: MarketCheck) -> None:
+    kw: dict[str, Any] = {**GRAD, "education": "不限", "salary": {"text": "12-18K"}}
+    assert _run(check, location={"province": "北京市"}, **kw) == []  # tier 1: ceiling 20k
+    found = _run(check, location={"province": "河南省"}, **kw)  # unknown city: tier 3, 15k
+    assert found and found[0].evidence.data["threshold"] == 15000

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.checks.base import Check, RuleSpec
 from verifier.checks.salary_posting import salary_spans, stated_salary
-from verifier.checks.salary_tables import city_name
+from verifier.checks.salary_tables import city_name, region_name
 from verifier.models import EmploymentType, Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
@@ -146,7 +146,9 @@ class MarketCheck(Check):
         p: MarketParams = self.params
         word = next((e for e in p.education_order if e in (posting.education or "")), "不限")
         edu = p.education_aliases.get(word, word)
-        city = city_name(posting.location.city if posting.location else None)
+        loc = posting.location
+        # Municipalities (北京, 上海 ...) are their own city when no city is given.
+        city = city_name(loc.city) or region_name(loc.province) if loc else ""
         tier = self.tiers.get(city, 3)
         band = self.bands.get((edu, tier))
         if top is None or band is None:
