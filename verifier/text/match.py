@@ -35,7 +35,7 @@ from verifier.text.normalize import normalize
 CLAUSE = ","
 SENTENCE = "。"
 _CLAUSE_CHARS = ",，"  # the enumeration comma 、 is bridged, not a boundary
-_SENTENCE_CHARS = "。.!?;！？；\n｡"
+_SENTENCE_CHARS = "。!?;！？；\n｡"
 _KEEP_SYMBOLS = "+@❤"
 _FOLD_SYMBOLS = {"➕": "+", "✚": "+", "♥": "❤", "♡": "❤", "💕": "❤", "❣": "❤"}
 _SPACE = 0x110000
