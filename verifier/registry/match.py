@@ -6,8 +6,9 @@ regions / 字号 / industry / form of a stored name), `score_structures(query, s
 `MIN_SCORE` (weaker candidates are dropped).
 
 Score (0–100) = 0.7 · 字号 similarity + 0.2 · industry agreement + 0.1 · form agreement.
-A missing region, industry or form on either side is neutral; two different regions cap the
-score below the threshold (same 字号 in another city is another company, Art. 17).
+A missing region, industry or form on either side is neutral; two different regions, or two
+unlike industries, cap the score below the threshold (same 字号 in another city or trade is
+another company, Art. 17).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from verifier.registry.records import EnterpriseRecord
 MATCH_THRESHOLD = 85.0
 MIN_SCORE = 60.0  # weaker fuzzy candidates are not returned at all
 _REGION_CAP = 60.0
+_INDUSTRY_CAP = 80.0  # both industries present and unlike: another company
+_INDUSTRY_LIKE = 70.0
 _LIMITED = frozenset({"有限公司", "股份有限公司"})
 
 
@@ -71,6 +74,8 @@ def score_structures(q: ParsedName, s: Structure) -> tuple[float, dict[str, Any]
     else:
         form = 70.0 if {q.form, s.form} <= _LIMITED else 40.0
     score = 0.7 * trade + 0.2 * industry + 0.1 * form
+    if industry < _INDUSTRY_LIKE:
+        score = min(score, _INDUSTRY_CAP)
     region_ok = regions_compatible(q.regions, s.regions)
     if not region_ok:
         score = min(score, _REGION_CAP)

@@ -244,10 +244,13 @@ def _bracket_regions(s: str, r: NameRules) -> tuple[str, list[str]]:
 
     def take(m: re.Match[str]) -> str:
         inner = m.group(1)
-        token = r.regions.get(inner) or (inner if inner in r.bracket_regions else None)
-        if token is None:
+        if inner in r.bracket_regions:
+            found.append(inner)
+            return ""
+        tokens, rest = _leading_regions(inner + "..", r)
+        if not tokens or rest != "..":
             return m.group(0)
-        found.append(token)
+        found.extend(tokens)
         return ""
 
     return re.sub(r"\(([^()]{1,10})\)", take, s), found
@@ -287,3 +290,11 @@ def _split_industry(s: str, r: NameRules) -> tuple[str, str]:
 def regions_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """True when either side has no region or they share a region token."""
     return not a or not b or bool(set(a) & set(b))
+
+
+def leading_region(name: str, rules: NameRules | None = None) -> tuple[str, str]:
+    """Split a cleaned name into (region prefix as written, rest); ('', name) when none."""
+    r = rules or default_name_rules()
+    s = clean_name(name)
+    _, rest = _leading_regions(s, r)
+    return s[: len(s) - len(rest)], rest
