@@ -84,13 +84,11 @@ class KeywordsCheck(Check):
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """One finding per rule with matches, at the highest severity among them."""
         channel = (posting.channel or "").strip().lower() or None
-        title = self.scanner.folder.compact(facts.text.view("title").norm).text
+        views = [(name, facts.text.view(name)) for name in self.params.fields]
+        title = facts.text.view("title").norm
         by_rule: dict[str, list[Match]] = {}
-        for name in self.params.fields:
-            view = facts.text.view(name)
-            if view.norm:
-                for m in self.scanner.scan(name, view, channel, title):
-                    by_rule.setdefault(m.entry.rule, []).append(m)
+        for m in self.scanner.scan(views, channel, title):
+            by_rule.setdefault(m.entry.rule, []).append(m)
         return [self._finding(rule, ms) for rule, ms in sorted(by_rule.items())]
 
     def _finding(self, rule: str, matches: list[Match]) -> Finding:

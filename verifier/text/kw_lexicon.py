@@ -73,16 +73,16 @@ class Encoder:
         while (1 << (_BITS * self.width)) <= len(order):
             self.width += 1
         self.alphabet = len(order)
+        ids = np.arange(len(order) + 1, dtype=np.uint32)[:, None]
+        shifts = np.array([_BITS * (self.width - 1 - k) for k in range(self.width)],
+                          dtype=np.uint32)
+        offsets = np.array([_BASE + k * (_DIGIT + 1) for k in range(self.width)],
+                           dtype=np.uint32)
+        self.digits: Codes = (((ids >> shifts) & _DIGIT) + offsets).astype(np.uint32)
 
     def encode(self, codes: Codes) -> str:
         """The encoded form of a compact text's code units."""
-        ids = self.ids[codes]
-        out = np.empty((len(ids), self.width), dtype=np.uint32)
-        for k in range(self.width):
-            shift = _BITS * (self.width - 1 - k)
-            out[:, k] = (ids >> shift) & _DIGIT
-            out[:, k] += _BASE + k * (_DIGIT + 1)
-        return text_of(out.reshape(-1))
+        return text_of(self.digits[self.ids[codes]].reshape(-1))
 
 
 def forms_of(phrase: str, folds: list[Fold], limit: int) -> list[str]:
@@ -133,7 +133,7 @@ class Lexicon:
 
     def hits(self, compact: Compact) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:
         """(compact start, compact end, entries) of every key occurrence, overlaps included."""
-        if not self.keys or not compact.text:
+        if not self.keys or not len(compact.codes):
             return
         width = self.encoder.width
         for end, kid in self.automaton.iter(self.encoder.encode(compact.codes)):

@@ -10,8 +10,9 @@ A raw hit of the automaton becomes a `Match` only if, in this order:
 3. for a negatable phrase, no negation cue cancels it: a `clause` cue before it in its
    clause (无需, 不收取 ...), an `adjacent` cue right before it (无, 免), an `after` cue right
    after it (全免, 均可), a clause that after it says nothing but an `alone` cue (押金：无), or
-   a `sentence` cue (谨防, 打击, 不收取任何费用) earlier in its sentence — unless its own
-   clause affirms a payment (交, 缴, 付 ...), which a blanket disclaimer cannot undo;
+   a `sentence` cue (谨防, 打击, 不收取任何费用, 骗子) in its clause, or elsewhere in its
+   sentence unless its own clause affirms a payment (交, 缴, 付 ...), which a disclaimer in
+   another clause cannot undo;
 4. its `required` words, if any, occur in the window around it; no `forbidden` word does,
    unless an `escalate` word does too (``先交培训费，入职后报销`` stays a fee);
 5. an `escalate` word in the window raises it to `escalate_to`; the posting's channel may
@@ -23,6 +24,8 @@ Windows are counted in compact characters and never cross the clause (or, for
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from verifier.models import SEVERITY_RANK, Severity
@@ -45,21 +48,45 @@ class Match:
     context: str | None
 
 
+def _alternation(words: tuple[str, ...], before: str = "", after: str = "") -> re.Pattern[str]:
+    """One compiled search for any of `words` (never matches when there are none)."""
+    if not words:
+        return re.compile(r"(?!)")
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(f"{before}(?:{body}){after}")
+
+
 @dataclass(frozen=True, slots=True)
 class _Cues:
-    clause: tuple[str, ...]
-    sentence: tuple[str, ...]
-    adjacent: tuple[str, ...]
-    after: tuple[str, ...]
-    alone: tuple[str, ...]
-    affirm: tuple[str, ...]
+    clause: re.Pattern[str]
+    sentence: re.Pattern[str]
+    adjacent: re.Pattern[str]
+    after: re.Pattern[str]
+    alone: frozenset[str]
+    affirm: re.Pattern[str]
     after_window: int
 
 
-def _bounds(text: str, start: int, end: int, marks: tuple[str, ...]) -> tuple[int, int]:
-    lo = max(text.rfind(m, 0, start) for m in marks) + 1
-    ends = [p for p in (text.find(m, end) for m in marks) if p >= 0]
-    return lo, min(ends) if ends else len(text)
+class _Marks:
+    """Finds the clause and sentence around a compact span (a few `rfind`s per hit)."""
+
+    __slots__ = ("n", "text")
+
+    def __init__(self, c: Compact) -> None:
+        self.text = c.text
+        self.n = len(self.text)
+
+    def bounds(self, start: int, end: int, sentence: bool = False) -> tuple[int, int]:
+        """[lo, hi) of the clause (or sentence) holding compact span [start, end)."""
+        t = self.text
+        hi = t.find(SENTENCE, end)
+        hi = self.n if hi < 0 else hi
+        lo = t.rfind(SENTENCE, 0, start) + 1
+        if not sentence:
+            lo = max(lo, t.rfind(CLAUSE, lo, start) + 1)
+            c = t.find(CLAUSE, end, hi)
+            hi = hi if c < 0 else c
+        return lo, hi
 
 
 class Scanner:
@@ -70,29 +97,51 @@ class Scanner:
     ) -> None:
         self.lexicon = lexicon
         self.folder = folder
+        self.negation = negation
         self.params = params
 
         def fold(words: list[str]) -> tuple[str, ...]:
             return tuple(k for k in (folder.key(w) for w in words) if k)
 
         self.cues = _Cues(
-            fold(negation.clause), fold(negation.sentence), fold(negation.adjacent),
-            fold(negation.after), fold(negation.alone), fold(negation.affirm),
-            negation.after_window,
+            clause=_alternation(fold(negation.clause)),
+            sentence=_alternation(fold(negation.sentence)),
+            adjacent=_alternation(fold(negation.adjacent), after=r".?\Z"),
+            after=_alternation(fold(negation.after), before=".?"),
+            alone=frozenset(fold(negation.alone)),
+            affirm=_alternation(fold(negation.affirm)),
+            after_window=negation.after_window,
         )
 
-    def scan(self, field: str, view: TextView, channel: str | None, title: str) -> list[Match]:
-        """Every match in one field, contained lower-or-equal matches dropped."""
-        compact = self.folder.compact(view.norm)
+    def scan(
+        self, views: list[tuple[str, TextView]], channel: str | None, title: str
+    ) -> list[Match]:
+        """Every match in the fields, contained lower-or-equal matches dropped.
+
+        The fields are scanned as one text joined by line breaks (a sentence mark, so no
+        match or context window crosses from one field into the next); `title` is the
+        normalized title, for allowed senses that depend on it.
+        """
+        starts: list[int] = []
+        at = 0
+        for _, view in views:
+            starts.append(at)
+            at += len(view.norm) + 1
+        compact = self.folder.compact("\n".join(v.norm for _, v in views))
         found: list[tuple[int, int, Match]] = []
+        marks: _Marks | None = None
         for cs, ce, entries in self.lexicon.hits(compact):
+            marks = marks or _Marks(compact)
             if not self._shape_ok(compact, cs, ce, entries[0]):
                 continue
             for entry in entries:
-                sev, ctx = self._judge(compact.text, cs, ce, entry, channel, title)
+                sev, ctx = self._judge(compact.text, marks, cs, ce, entry, channel, title)
                 if sev is None:
                     continue
                 start, end = compact.span(cs, ce)
+                k = bisect_right(starts, start) - 1
+                field, view = views[k]
+                start, end = start - starts[k], end - starts[k]
                 m = Match(entry, field, start, end, view.original[start:end], sev, ctx)
                 found.append((cs, ce, m))
         return _outermost(found)
@@ -102,28 +151,31 @@ class Scanner:
         if c.max_gap(cs, ce) > limit:
             return False
         key = entry.key
-        if cs > 0 and c.gap_before(cs) == 0 and same_class(c.text[cs - 1], key[0]):
+        if cs > 0 and same_class(c.text[cs - 1], key[0]) and c.gap_before(cs) == 0:
             return False
-        return not (ce < len(c.text) and c.gap_before(ce) == 0
-                    and same_class(key[-1], c.text[ce]))
+        return not (ce < len(c.text) and same_class(key[-1], c.text[ce])
+                    and c.gap_before(ce) == 0)
 
     def _judge(
-        self, text: str, cs: int, ce: int, e: Entry, channel: str | None, title: str
+        self, text: str, marks: _Marks, cs: int, ce: int, e: Entry, channel: str | None,
+        title: str,
     ) -> tuple[Severity | None, str | None]:
         if e.senses and self._in_sense(text, cs, ce, e, title):
             return None, None
-        cl_lo, cl_hi = _bounds(text, cs, ce, (CLAUSE, SENTENCE))
-        if e.spec.negatable and self._negated(text, cs, ce, cl_lo, cl_hi):
+        cl_lo, cl_hi = marks.bounds(cs, ce)
+        if e.spec.negatable and self._negated(text, marks, cs, ce, cl_lo, cl_hi):
             return None, None
-        lo, hi = (cl_lo, cl_hi) if e.spec.scope == "clause" else _bounds(
-            text, cs, ce, (SENTENCE,))
-        w = e.spec.window or self.params.window
-        around = text[max(lo, cs - w):cs] + SENTENCE + text[ce:min(hi, ce + w)]
-        up = next((x for x in e.escalate if x in around), None)
-        if e.required and not any(x in around for x in e.required):
-            return None, None
-        if up is None and any(x in around for x in e.forbidden):
-            return None, None
+        up = None
+        if e.escalate or e.required or e.forbidden:
+            lo, hi = (cl_lo, cl_hi) if e.spec.scope == "clause" else marks.bounds(
+                cs, ce, sentence=True)
+            w = e.spec.window or self.params.window
+            around = text[max(lo, cs - w):cs] + SENTENCE + text[ce:min(hi, ce + w)]
+            up = next((x for x in e.escalate if x in around), None)
+            if e.required and not any(x in around for x in e.required):
+                return None, None
+            if up is None and any(x in around for x in e.forbidden):
+                return None, None
         severity = e.spec.escalate_to if up is not None else e.severity
         if channel is not None and channel in e.spec.channel:
             severity = e.spec.channel[channel]
@@ -132,10 +184,11 @@ class Scanner:
             severity = self.params.pinyin_severity
         return severity, up
 
-    @staticmethod
-    def _in_sense(text: str, cs: int, ce: int, e: Entry, title: str) -> bool:
-        if e.sense_titles and not any(t in title for t in e.sense_titles):
-            return False
+    def _in_sense(self, text: str, cs: int, ce: int, e: Entry, title: str) -> bool:
+        if e.sense_titles:
+            folded = self.folder.compact(title).text
+            if not any(t in folded for t in e.sense_titles):
+                return False
         for sense in e.senses:
             p = text.find(sense, max(0, ce - len(sense)), cs + len(sense))
             while 0 <= p <= cs:
@@ -144,27 +197,21 @@ class Scanner:
                 p = text.find(sense, p + 1, cs + len(sense))
         return False
 
-    def _negated(self, text: str, cs: int, ce: int, lo: int, hi: int) -> bool:
+    def _negated(self, text: str, marks: _Marks, cs: int, ce: int, lo: int, hi: int) -> bool:
         q = self.cues
-        before = text[lo:cs]
-        if any(c in before for c in q.clause):
+        if q.clause.search(text, lo, cs) or q.adjacent.search(text, max(lo, cs - 6), cs):
             return True
-        tail = text[max(lo, cs - 6):cs]
-        if any(tail.endswith(c) or tail[:-1].endswith(c) for c in q.adjacent):
-            return True
-        after = text[ce:min(hi, ce + q.after_window)]
-        if any(after.startswith(c) or after[1:].startswith(c) for c in q.after):
+        if q.after.match(text, ce, min(hi, ce + q.after_window)):
             return True
         if text[ce:hi] in q.alone:
             return True
-        s_lo = text.rfind(SENTENCE, 0, cs) + 1
-        if any(c in text[s_lo:cs] for c in q.sentence):
-            if any(c in before for c in q.sentence):
-                return True
-            clause = text[lo:hi]
-            return not any(a in clause for a in q.affirm)
+        if q.sentence.search(text, lo, cs) or q.sentence.search(text, ce, hi):
+            return True
+        s_lo, s_hi = marks.bounds(cs, ce, sentence=True)
+        if (s_lo < lo and q.sentence.search(text, s_lo, lo)) or (
+                hi < s_hi and q.sentence.search(text, hi, s_hi)):
+            return not q.affirm.search(text, lo, hi)
         return False
-
 
 def _outermost(found: list[tuple[int, int, Match]]) -> list[Match]:
     """Drop a match lying inside another match of the same or higher severity."""

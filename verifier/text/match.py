@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -74,28 +73,51 @@ def text_of(codes: Codes) -> str:
     return codes.tobytes().decode(_CODEC, "surrogatepass")
 
 
-@dataclass(frozen=True, slots=True)
 class Compact:
-    """A field in matching form, with the way back to original offsets."""
+    """A field in matching form, with the way back to original offsets.
 
-    text: str
-    codes: Codes
-    index: npt.NDArray[np.intp]
+    `codes` (the compact text as code points) is all the automaton needs; `text` and
+    `index` are derived on first use, which most fields without a hit never ask for.
+    """
+
+    __slots__ = ("_index", "_mask", "_text", "codes")
+
+    def __init__(self, codes: Codes, mask: npt.NDArray[np.bool_]) -> None:
+        self.codes = codes
+        self._mask = mask
+        self._text: str | None = None
+        self._index: npt.NDArray[np.intp] | None = None
+
+    @property
+    def text(self) -> str:
+        """The compact string."""
+        if self._text is None:
+            self._text = text_of(self.codes)
+        return self._text
+
+    @property
+    def index(self) -> npt.NDArray[np.intp]:
+        """Original offset of each compact character."""
+        if self._index is None:
+            self._index = np.flatnonzero(self._mask)
+        return self._index
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets [start, end) of compact characters [start, end)."""
-        return int(self.index[start]), int(self.index[end - 1]) + 1
+        index = self.index
+        return int(index[start]), int(index[end - 1]) + 1
 
     def max_gap(self, start: int, end: int) -> int:
         """Most original characters dropped between two adjacent matched characters."""
-        if end - start < 2:
+        index = self.index
+        if end - start < 2 or index[end - 1] - index[start] == end - start - 1:
             return 0
-        part = self.index[start:end]
+        part = index[start:end]
         return int((part[1:] - part[:-1]).max()) - 1
 
     def gap_before(self, pos: int) -> int:
-        """Characters dropped between compact `pos - 1` and `pos` (large at the start)."""
-        if pos <= 0 or pos >= len(self.text):
+        """Characters dropped between compact `pos - 1` and `pos` (large at the ends)."""
+        if pos <= 0 or pos >= len(self.codes):
             return 1 << 30
         return int(self.index[pos] - self.index[pos - 1]) - 1
 
@@ -113,14 +135,9 @@ class Folder:
 
     def compact(self, norm: str) -> Compact:
         """The compact form of an already normalized text."""
-        if not norm:
-            empty = np.zeros(0, dtype=np.uint32)
-            return Compact("", empty, np.zeros(0, dtype=np.intp))
         folded = self._lut[codes_of(norm)]
         mask = self._keep[folded]
-        index = np.flatnonzero(mask)
-        kept = folded[index]
-        return Compact(text_of(kept), kept, index)
+        return Compact(folded[mask], mask)
 
     def key(self, phrase: str) -> str:
         """A phrase in matching form: normalized, folded and compacted like the texts."""
