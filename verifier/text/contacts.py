@@ -23,7 +23,9 @@ _CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _RUN = re.compile(r"(?<![a-z0-9])[0-9oli]{5,}(?![a-z0-9])|(?<![0-9])[0-9]{5,}(?![0-9])")
 _MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
 _QQ = re.compile(r"[1-9][0-9]{4,11}")
-_EMAIL = re.compile(r"[a-z0-9._%+-]+(?:@|\(at\)|\[at\])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+(?:@|\(at\)|\[at\])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
+)
 _URL = re.compile(
     r"(?:https?://|www\.)[a-z0-9./?=&%#_~+:-]+"
     r"|(?<![a-z0-9@._-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|cc|vip|info|io|me"

@@ -30,7 +30,9 @@ class KeywordParams(_Model):
     max_gap: Annotated[int, Field(ge=0, le=10)] = 3
     max_ascii_gap: Annotated[int, Field(ge=0, le=5)] = 1
     window: Annotated[int, Field(ge=1, le=100)] = 8
+    reach: Annotated[int, Field(ge=10, le=500)] = 60
     max_spans: Annotated[int, Field(ge=1, le=500)] = 20
+    max_matches: Annotated[int, Field(ge=1, le=100_000)] = 1000
     pinyin_severity: Severity = Severity.flag
     max_forms: Annotated[int, Field(ge=1, le=1000)] = 64
 
