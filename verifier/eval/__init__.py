@@ -1,0 +1,1 @@
+"""Labelled evaluation: corpora and mapped CSVs run through the pipeline, with metrics."""

@@ -1,0 +1,54 @@
+"""The `registry` fact: what the registry says about a posting's employer.
+
+Built by `verifier.registry.provider` (I/O) and read by the registry checks (pure). Tests
+build it directly. "Not found" is a value (`record is None`), never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from verifier.registry.match import NameMatch
+from verifier.registry.records import EnterpriseRecord
+from verifier.registry.uscc import CodeCheck
+
+
+@dataclass(frozen=True)
+class RegistryFact:
+    """The posting's enterprise as resolved through the registry."""
+
+    query_name: str
+    code_check: CodeCheck | None = None
+    """Validation of the code the posting gave (None when it gave none)."""
+    record: EnterpriseRecord | None = None
+    """The enterprise resolved: by USCC / 注册号 first, else the best name match."""
+    match: str | None = None
+    """How `record` was found: uscc | regno | exact | former | alias | fuzzy ... | None."""
+    score: float | None = None
+    """0–100 similarity of the posting's name to `record`'s names (100 for an exact name)."""
+    name_detail: dict[str, Any] = field(default_factory=dict)
+    candidates: tuple[NameMatch, ...] = ()
+    """Registry records whose names resemble the posting's name, best first."""
+
+    @property
+    def by_code(self) -> bool:
+        """Whether the record was found by its code (USCC or 注册号)."""
+        return self.match in ("uscc", "regno")
+
+    def evidence(self) -> dict[str, Any]:
+        """The record fields a finding shows reviewers."""
+        r = self.record
+        if r is None:
+            return {"record": None}
+        return {"record": {
+            "uscc": r.uscc, "regno": r.regno, "name": r.name, "status": r.status.value,
+            "status_raw": r.status_raw,
+            "established": r.established.isoformat() if r.established else None,
+            "division_code": r.division_code,
+        }, "match": self.match, "score": self.score}
+
+    def candidate_evidence(self, limit: int = 3) -> list[dict[str, Any]]:
+        """The best name candidates, briefly."""
+        return [{"uscc": c.record.uscc, "name": c.record.name, "kind": c.kind,
+                 "score": round(c.score, 1)} for c in self.candidates[:limit]]

@@ -1,0 +1,217 @@
+"""One registry lookup interface, two backends chosen by `Settings.registry_backend`.
+
+API:
+- `RegistryLookup` (abstract): async `by_uscc(code)`, `by_regno(regno)` → record or None;
+  `by_name(name, limit=3)` → `list[NameMatch]` (exact canonical name / former name / alias
+  first, then the parent of a branch, then fuzzy candidates with their score); `load()`;
+  `refresh()` (reload when the table changed; returns whether it did).
+- `MemoryLookup`: the in-memory `NameIndex`, loaded from the `enterprises` table (or built
+  from records with `MemoryLookup.from_records`), for registries up to a few million.
+- `PostgresLookup`: PostgreSQL itself — B-tree on `uscc` and `name_norm`, `pg_trgm`
+  similarity (GIN `gin_trgm_ops`) on the normalized 字号, the same scoring in Python.
+- `create_lookup(settings, engine)` picks one.
+
+Both backends compute keys only through `verifier.registry.names.normalize_name`, and both
+score candidates with `verifier.registry.match.score_structures`, so they agree.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from verifier.registry.index import IndexBuilder, NameIndex
+from verifier.registry.match import (
+    MATCH_THRESHOLD,
+    MIN_SCORE,
+    NameMatch,
+    Structure,
+    score_structures,
+)
+from verifier.registry.names import ParsedName, normalize_name
+from verifier.registry.records import EnterpriseRecord
+from verifier.registry.uscc import normalize_code
+from verifier.settings import Settings
+
+PG_FUZZY_LIMIT = 50
+_KINDS = {"name": "exact", "former": "former", "alias": "alias"}
+
+
+class RegistryLookup(ABC):
+    """Find registry records by code or by name."""
+
+    @abstractmethod
+    async def by_uscc(self, code: str) -> EnterpriseRecord | None:
+        """The record with this USCC (input normalized first), or None."""
+
+    @abstractmethod
+    async def by_regno(self, regno: str) -> EnterpriseRecord | None:
+        """The record with this legacy 15-digit 注册号, or None."""
+
+    @abstractmethod
+    async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
+        """Exact / former / alias hits first, then the branch's parent, then fuzzy."""
+
+    @abstractmethod
+    async def load(self) -> int:
+        """Prepare the backend; returns the number of records visible."""
+
+    @abstractmethod
+    async def refresh(self) -> bool:
+        """Pick up registry changes; True when something was reloaded."""
+
+
+class MemoryLookup(RegistryLookup):
+    """The in-memory index, loaded from the `enterprises` table of `engine`."""
+
+    def __init__(self, engine: AsyncEngine | None, index: NameIndex | None = None) -> None:
+        self.engine = engine
+        self.index = index or IndexBuilder().finish()
+        self._version: tuple[Any, ...] | None = None
+
+    @classmethod
+    def from_records(cls, records: Iterable[EnterpriseRecord]) -> MemoryLookup:
+        """A lookup over records in memory (no database)."""
+        return cls(None, NameIndex.build(records))
+
+    async def by_uscc(self, code: str) -> EnterpriseRecord | None:
+        """The record with this USCC, or None."""
+        return self.index.by_uscc(normalize_code(code))
+
+    async def by_regno(self, regno: str) -> EnterpriseRecord | None:
+        """The record with this 注册号, or None."""
+        return self.index.by_regno(normalize_code(regno))
+
+    async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
+        """See `NameIndex.by_name`."""
+        return self.index.by_name(name, limit)
+
+    async def _table_version(self) -> tuple[Any, ...]:
+        assert self.engine is not None
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(text("SELECT count(*), max(updated_at) FROM enterprises"))
+            ).one()
+        return tuple(row)
+
+    async def load(self) -> int:
+        """(Re)build the index from the table; the old index serves until the swap."""
+        if self.engine is None:
+            return len(self.index)
+        version = await self._table_version()
+        builder = IndexBuilder()
+        async with self.engine.connect() as conn:
+            result = await conn.stream(text("SELECT record FROM enterprises ORDER BY id"))
+            async for (raw,) in result:
+                builder.add(EnterpriseRecord.model_validate_json(raw))
+        self.index = builder.finish()
+        self._version = version
+        return len(self.index)
+
+    async def refresh(self) -> bool:
+        """Reload when the table's row count or latest `updated_at` changed."""
+        if self.engine is None or await self._table_version() == self._version:
+            return False
+        await self.load()
+        return True
+
+
+class PostgresLookup(RegistryLookup):
+    """Lookups answered by PostgreSQL: B-tree keys and pg_trgm similarity on the 字号."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def _rows(self, sql: str, **params: Any) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+
+    async def by_uscc(self, code: str) -> EnterpriseRecord | None:
+        """The record with this USCC, or None."""
+        rows = await self._rows(
+            "SELECT record FROM enterprises WHERE uscc = :c", c=normalize_code(code)
+        )
+        return EnterpriseRecord.model_validate_json(rows[0][0]) if rows else None
+
+    async def by_regno(self, regno: str) -> EnterpriseRecord | None:
+        """The record with this 注册号, or None."""
+        rows = await self._rows(
+            "SELECT record FROM enterprises WHERE regno = :c", c=normalize_code(regno)
+        )
+        return EnterpriseRecord.model_validate_json(rows[0][0]) if rows else None
+
+    async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
+        """Exact keys first (B-tree), then pg_trgm candidates scored like the memory index."""
+        q = normalize_name(name)
+        out = await self._exact(q.name_norm, "")
+        if not out and q.branch:
+            out = await self._exact(q.parent_norm, q.branch)
+        if out:
+            return out[:limit]
+        return await self._fuzzy(q, limit)
+
+    async def _exact(self, key: str, branch: str) -> list[NameMatch]:
+        rows = await self._rows(
+            "SELECT e.id, e.record, 'name' AS kind FROM enterprises e WHERE e.name_norm = :k "
+            "UNION ALL SELECT e.id, e.record, n.kind FROM enterprise_names n "
+            "JOIN enterprises e ON e.id = n.enterprise_id WHERE n.name_norm = :k",
+            k=key,
+        )
+        out: list[NameMatch] = []
+        seen: set[int] = set()
+        for rid, raw, kind in sorted(rows, key=lambda r: (r[2] != "name", r[0])):
+            if rid in seen:
+                continue
+            seen.add(rid)
+            rec = EnterpriseRecord.model_validate_json(raw)
+            detail = {"key": key, "threshold": MATCH_THRESHOLD}
+            out.append(NameMatch(rec, _KINDS.get(kind, kind), 100.0, key, branch, detail))
+        return out
+
+    async def _fuzzy(self, q: ParsedName, limit: int) -> list[NameMatch]:
+        if not q.trade:
+            return []
+        rows = await self._rows(
+            "SELECT e.id, e.record, n.kind, n.name_norm FROM enterprise_names n "
+            "JOIN enterprises e ON e.id = n.enterprise_id WHERE n.trade_name % :t "
+            "ORDER BY similarity(n.trade_name, :t) DESC, n.id LIMIT :lim",
+            t=q.trade,
+            lim=PG_FUZZY_LIMIT,
+        )
+        best: dict[int, tuple[float, Any, str, str, dict[str, Any]]] = {}
+        for rid, raw, kind, norm in rows:
+            score, detail = score_structures(q, Structure.of(normalize_name(norm)))
+            if score >= MIN_SCORE and (rid not in best or best[rid][0] < score):
+                best[rid] = (score, raw, kind, norm, detail)
+        top = sorted(best.values(), key=lambda v: -v[0])[:limit]
+        return [
+            NameMatch(
+                EnterpriseRecord.model_validate_json(raw),
+                "fuzzy" if kind == "name" else f"fuzzy_{kind}",
+                score,
+                norm,
+                q.branch,
+                detail,
+            )
+            for score, raw, kind, norm, detail in top
+        ]
+
+    async def load(self) -> int:
+        """Nothing to build: returns the row count."""
+        rows = await self._rows("SELECT count(*) FROM enterprises")
+        return int(rows[0][0])
+
+    async def refresh(self) -> bool:
+        """Always current: the database is the index."""
+        return False
+
+
+def create_lookup(settings: Settings, engine: AsyncEngine) -> RegistryLookup:
+    """The backend named by `settings.registry_backend`."""
+    if settings.registry_backend == "postgres":
+        return PostgresLookup(engine)
+    return MemoryLookup(engine)

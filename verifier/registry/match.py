@@ -1,0 +1,89 @@
+"""Name-match results and the one scoring function both lookup backends use.
+
+API: `NameMatch` (record, kind, score, matched name, branch, detail), `Structure` (parsed
+regions / 字号 / industry / form of a stored name), `score_structures(query, stored)`,
+`MATCH_THRESHOLD` (score at or above which a fuzzy hit counts as the same company),
+`MIN_SCORE` (weaker candidates are dropped).
+
+Score (0–100) = 0.7 · 字号 similarity + 0.2 · industry agreement + 0.1 · form agreement.
+A missing region, industry or form on either side is neutral; two different regions, or two
+unlike industries, cap the score below the threshold (same 字号 in another city or trade is
+another company, Art. 17).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from verifier.registry.names import ParsedName, regions_compatible
+from verifier.registry.records import EnterpriseRecord
+
+MATCH_THRESHOLD = 85.0
+MIN_SCORE = 60.0  # weaker fuzzy candidates are not returned at all
+_REGION_CAP = 60.0
+_INDUSTRY_CAP = 80.0  # both industries present and unlike: another company
+_INDUSTRY_LIKE = 70.0
+_LIMITED = frozenset({"有限公司", "股份有限公司"})
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    """Parsed parts of one stored name (registered, former or alias)."""
+
+    regions: tuple[str, ...]
+    trade: str
+    industry: str
+    form: str
+    name_norm: str = ""
+
+    @classmethod
+    def of(cls, p: ParsedName) -> Structure:
+        """From a parsed name."""
+        return cls(p.regions, p.trade, p.industry, p.form, p.name_norm)
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """One candidate for a name: the record, how it matched, its score and why."""
+
+    record: EnterpriseRecord
+    kind: str  # exact | former | alias | fuzzy | fuzzy_former | fuzzy_alias
+    score: float
+    matched_name: str  # the canonical stored name that matched
+    branch: str = ""  # the query's branch suffix when the parent was matched
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_match(self) -> bool:
+        """Whether the score reaches `MATCH_THRESHOLD`."""
+        return self.score >= MATCH_THRESHOLD
+
+
+def score_structures(q: ParsedName, s: Structure) -> tuple[float, dict[str, Any]]:
+    """Score a stored name against a parsed query; returns (score, evidence detail)."""
+    trade = fuzz.ratio(q.trade, s.trade)
+    if not q.industry or not s.industry or q.industry == s.industry:
+        industry = 100.0
+    else:
+        industry = fuzz.ratio(q.industry, s.industry)
+    if not q.form or not s.form or q.form == s.form:
+        form = 100.0
+    else:
+        form = 70.0 if {q.form, s.form} <= _LIMITED else 40.0
+    score = 0.7 * trade + 0.2 * industry + 0.1 * form
+    if industry < _INDUSTRY_LIKE:
+        score = min(score, _INDUSTRY_CAP)
+    region_ok = regions_compatible(q.regions, s.regions)
+    if not region_ok:
+        score = min(score, _REGION_CAP)
+    detail = {
+        "trade": [q.trade, s.trade, round(trade, 1)],
+        "industry": [q.industry, s.industry, round(industry, 1)],
+        "form": [q.form, s.form, round(form, 1)],
+        "regions": [list(q.regions), list(s.regions), region_ok],
+        "threshold": MATCH_THRESHOLD,
+    }
+    return round(score, 2), detail

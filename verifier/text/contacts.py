@@ -1,0 +1,113 @@
+"""Personal contact details in free text: mobile numbers, QQ, WeChat ids, URLs, e-mail.
+
+Digits are read from the compact matching form (`verifier.text.match`), so spaces, dashes,
+keycaps, Chinese numerals and circled digits inside a number do not hide it
+(``壹叁捌-0013 8000``, ``①③⑧…``); inside a run of digits the look-alike letters ``o`` and
+``l``/``i`` count as 0 and 1 (``l38OOl38OOO``). A run is a mobile number when it reads
+``1[3-9]`` plus nine digits (an ``86`` prefix allowed); a QQ number when a QQ cue (qq, 扣扣,
+企鹅 …) stands just before it; a WeChat id when a WeChat cue (微信, vx, wx …) does. WeChat
+ids made of letters, URLs and e-mail addresses are read from the normalized text, where
+full-width forms are already ASCII. Offsets in every `Contact` are original offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from verifier.text.match import Compact, Folder
+from verifier.text.normalize import TextView
+
+_CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1"})
+_RUN = re.compile(r"(?<![a-z0-9])[0-9oli]{5,}(?![a-z0-9])|(?<![0-9])[0-9]{5,}(?![0-9])")
+_MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
+_QQ = re.compile(r"[1-9][0-9]{4,11}")
+_EMAIL = re.compile(
+    r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+(?:@|\(at\)|\[at\])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)[a-z0-9./?=&%#_~+:-]+"
+    r"|(?<![a-z0-9@._-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|cc|vip|info|io|me"
+    r"|club|site|shop|ltd|link|app)(?![a-z0-9])(?:/[a-z0-9./?=&%#_~+-]*)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One contact detail: kind (mobile, qq, wechat, url, email), value, original span."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+def _cue_pattern(cues: Iterable[str]) -> str:
+    parts = sorted({c for c in cues if c}, key=len, reverse=True)
+    return "|".join(r"\s*".join(re.escape(ch) for ch in c) for c in parts)
+
+
+class ContactFinder:
+    """Finds contacts with cue words given as data (`rules/contact.toml`)."""
+
+    def __init__(self, folder: Folder, qq_cues: list[str], wechat_cues: list[str]) -> None:
+        self.folder = folder
+        self.qq_cues = tuple(folder.key(c) for c in qq_cues if folder.key(c))
+        self.wechat_cues = tuple(folder.key(c) for c in wechat_cues if folder.key(c))
+        self._wechat_id = re.compile(
+            r"(?<![a-z0-9])(?:" + _cue_pattern(wechat_cues) + r")\s*(?:号|id)?\s*[:=]?\s*"
+            r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+        )
+
+    def find(self, view: TextView) -> list[Contact]:
+        """Every contact in one field, ordered by position, overlaps removed."""
+        if not view.norm:
+            return []
+        compact = self.folder.compact(view.norm)
+        found = self._numbers(compact, view) + self._texts(view)
+        found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+        out: list[Contact] = []
+        for c in found:
+            if out and c.start < out[-1].end:
+                continue
+            out.append(c)
+        return out
+
+    def _numbers(self, compact: Compact, view: TextView) -> list[Contact]:
+        out: list[Contact] = []
+        text = compact.text
+        for m in _RUN.finditer(text):
+            raw = m.group()
+            if sum(ch.isdigit() for ch in raw) < 4:
+                continue
+            digits = raw.translate(_CONFUSABLE)
+            before = text[max(0, m.start() - 8):m.start()]
+            kind, value = self._classify(digits, before)
+            if kind:
+                start, end = compact.span(m.start(), m.end())
+                out.append(Contact(kind, value, start, end, view.original[start:end]))
+        return out
+
+    def _classify(self, digits: str, before: str) -> tuple[str, str]:
+        mobile = _MOBILE.fullmatch(digits)
+        if mobile:
+            return "mobile", mobile.group(1)
+        if any(c in before for c in self.qq_cues) and _QQ.fullmatch(digits):
+            return "qq", digits
+        if any(c in before for c in self.wechat_cues) and 5 <= len(digits) <= 20:
+            return "wechat", digits
+        return "", ""
+
+    def _texts(self, view: TextView) -> list[Contact]:
+        norm, out = view.norm, []
+        for m in self._wechat_id.finditer(norm):
+            s, e = m.span(1)
+            if not m.group(1).isdigit():
+                out.append(Contact("wechat", m.group(1), s, e, view.original[s:e]))
+        for kind, rx in (("email", _EMAIL), ("url", _URL)):
+            for m in rx.finditer(norm):
+                s, e = m.span()
+                out.append(Contact(kind, m.group(), s, e, view.original[s:e]))
+        return out

@@ -1,0 +1,159 @@
+"""The matching form of a text: separators bridged, digits unified, offsets kept.
+
+Keyword and contact matching run over a *compact* string derived from the same-length
+normalized text (`TextView.norm`, see `verifier.text.normalize`), never from the original:
+
+1. fold: a lookup table maps each character to one character — Chinese numerals, circled,
+   parenthesised, dingbat and keycap digits to ASCII digits (data: `rules/keywords/
+   variants.toml`), ➕ ✚ to ``+``, ♥ to ❤, and clause punctuation to one of two marks:
+   ``,`` (clause) and ``。`` (sentence: 。！？； and line breaks);
+2. compact: every character that is not a letter, a digit, a kept symbol or a clause mark
+   is dropped (spaces, ``*``, ``.``, ``-``, ``/``, emoji, zero-width characters, keycap and
+   variation selectors ...), so ``刷 * 单`` reads ``刷单``; how far apart the characters of a
+   match were in the original is checked per match (`Compact.max_gap`), which is what keeps
+   the bridging bounded;
+3. index: `Compact.index[i]` is the offset in the normalized text — and so in the original,
+   which has the same length — of compact character ``i``.
+
+All three steps are numpy operations over the UTF-32 code units (one table lookup and one
+mask per character, no Python loop per character), about 100 MB/s; phrases are put
+through exactly the same steps when the automaton is built (`Folder.key`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from verifier.text.normalize import normalize
+
+CLAUSE = ","
+SENTENCE = "。"
+_CLAUSE_CHARS = ",，"  # the enumeration comma 、 is bridged, not a boundary
+_SENTENCE_CHARS = "。!?;！？；\n｡"
+_KEEP_SYMBOLS = "+@❤"
+_FOLD_SYMBOLS = {"➕": "+", "✚": "+", "♥": "❤", "♡": "❤", "💕": "❤", "❣": "❤"}
+_SPACE = 0x110000
+_CODEC = "utf-32-le"
+Codes = npt.NDArray[np.uint32]
+
+
+@cache
+def _base_tables() -> tuple[Codes, npt.NDArray[np.bool_]]:
+    """Identity fold table and the letter/digit keep mask (built once per process)."""
+    lut = np.arange(_SPACE, dtype=np.uint32)
+    keep = np.ones(_SPACE, dtype=np.bool_)
+    for cp in range(0x30000):
+        cat = unicodedata.category(chr(cp))
+        if cat[0] not in "LN":
+            keep[cp] = False
+    for ch in _KEEP_SYMBOLS:
+        keep[ord(ch)] = True
+    for ch in _CLAUSE_CHARS:
+        lut[ord(ch)] = ord(CLAUSE)
+    for ch in _SENTENCE_CHARS:
+        lut[ord(ch)] = ord(SENTENCE)
+    keep[ord(CLAUSE)] = keep[ord(SENTENCE)] = True
+    for src, dst in _FOLD_SYMBOLS.items():
+        lut[ord(src)] = ord(dst)
+    return lut, keep
+
+
+def codes_of(text: str) -> Codes:
+    """The text's code points as a uint32 array (lone surrogates pass through)."""
+    return np.frombuffer(text.encode(_CODEC, "surrogatepass"), dtype=np.uint32)
+
+
+def text_of(codes: Codes) -> str:
+    """Inverse of `codes_of`."""
+    return codes.tobytes().decode(_CODEC, "surrogatepass")
+
+
+class Compact:
+    """A field in matching form, with the way back to original offsets.
+
+    `codes` (the compact text as code points) is all the automaton needs; `text` and
+    `index` are derived on first use, which most fields without a hit never ask for.
+    """
+
+    __slots__ = ("_index", "_mask", "_text", "codes")
+
+    def __init__(self, codes: Codes, mask: npt.NDArray[np.bool_]) -> None:
+        self.codes = codes
+        self._mask = mask
+        self._text: str | None = None
+        self._index: npt.NDArray[np.intp] | None = None
+
+    @property
+    def text(self) -> str:
+        """The compact string."""
+        if self._text is None:
+            self._text = text_of(self.codes)
+        return self._text
+
+    @property
+    def index(self) -> npt.NDArray[np.intp]:
+        """Original offset of each compact character."""
+        if self._index is None:
+            self._index = np.flatnonzero(self._mask)
+        return self._index
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets [start, end) of compact characters [start, end)."""
+        index = self.index
+        return int(index[start]), int(index[end - 1]) + 1
+
+    def max_gap(self, start: int, end: int) -> int:
+        """Most original characters dropped between two adjacent matched characters."""
+        index = self.index
+        if end - start < 2 or index[end - 1] - index[start] == end - start - 1:
+            return 0
+        part = index[start:end]
+        return int((part[1:] - part[:-1]).max()) - 1
+
+    def gap_before(self, pos: int) -> int:
+        """Characters dropped between compact `pos - 1` and `pos` (large at the ends)."""
+        if pos <= 0 or pos >= len(self.codes):
+            return 1 << 30
+        return int(self.index[pos] - self.index[pos - 1]) - 1
+
+
+class Folder:
+    """Builds compact forms with one fold table; the same one for texts and phrases."""
+
+    def __init__(self, digits: Mapping[str, str]) -> None:
+        base_lut, base_keep = _base_tables()
+        self._lut = base_lut.copy()
+        self._keep = base_keep
+        for digit, chars in digits.items():
+            for ch in chars:
+                self._lut[ord(ch)] = ord(digit)
+
+    def compact(self, norm: str) -> Compact:
+        """The compact form of an already normalized text."""
+        folded = self._lut[codes_of(norm)]
+        mask = self._keep[folded]
+        return Compact(folded[mask], mask)
+
+    def key(self, phrase: str) -> str:
+        """A phrase in matching form: normalized, folded and compacted like the texts."""
+        return self.compact(normalize(phrase)).text
+
+    def fold_char(self, ch: str) -> str:
+        """One character through the fold table (no compaction)."""
+        return chr(int(self._lut[ord(ch)]))
+
+
+def is_word_char(ch: str) -> bool:
+    """ASCII letters and digits: a phrase made of them must not sit inside a longer word."""
+    return ch.isascii() and ch.isalnum()
+
+
+def same_class(a: str, b: str) -> bool:
+    """Whether two ASCII word characters continue one token (letter-letter, digit-digit)."""
+    return is_word_char(a) and is_word_char(b) and a.isdigit() == b.isdigit()
+
