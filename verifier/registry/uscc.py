@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -137,9 +137,9 @@ class UsccTables:
             divisions={r.code: r for _, r in rows},
         )
 
-    @property
+    @cached_property
     def provinces(self) -> frozenset[str]:
-        """Two-digit province prefixes (plus 10 for national authorities)."""
+        """Two-digit province prefixes (plus 10 for national authorities), computed once."""
         return frozenset(c[:2] for c, r in self.divisions.items() if r.level != "county")
 
 

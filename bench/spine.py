@@ -1,0 +1,141 @@
+"""Spine benchmark: sustained verifications/s and p50/p99 latency of /v1/postings/verify.
+
+One command: `.venv/bin/python bench/spine.py [--workers 2] [--seconds 10] [--database-url URL]`.
+In the same run it measures a bare aiohttp endpoint that only parses the same JSON (the
+ceiling on this machine) and prints the ratio. Load comes from wrk (installed with apt-get
+if missing), each request a distinct posting so idempotency caches never help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.factories import posting_dict  # noqa: E402
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    """Path of wrk, installing Debian's package when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    """Poll until the URL answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
+
+
+def run_wrk(wrk: str, port: int, seconds: int, conns: int, template: Path) -> dict[str, float]:
+    """Run wrk once; requests/s, p50, p99 (ms) and non-2xx count."""
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s",
+         str(ROOT / "bench/post.lua"), f"http://127.0.0.1:{port}", "--",
+         uuid.uuid4().hex[:8], str(template)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": _ms(lat.get("50", "")),
+            "p99": _ms(lat.get("99", "")), "errors": float(non2xx.group(1)) if non2xx else 0.0}
+
+
+def main() -> None:
+    """Measure the bare ceiling and the service in one run; print both and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = ap.parse_args()
+    wrk = ensure_wrk()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-spine-"))
+    template = tmp / "posting.json"
+    template.write_text(json.dumps(posting_dict(posting_id="__ID__"), ensure_ascii=False))
+    py = sys.executable
+    results: dict[str, dict[str, float]] = {}
+
+    port = free_port()
+    bare = subprocess.Popen([py, str(ROOT / "bench/bare_server.py"), str(port),
+                             str(args.workers)])
+    try:
+        time.sleep(2)
+        run_wrk(wrk, port, 2, args.connections, template)  # warm-up
+        results["bare aiohttp (parse only)"] = run_wrk(
+            wrk, port, args.seconds, args.connections, template)
+    finally:
+        bare.terminate()
+        bare.wait()
+
+    db = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": db, "LOG_LEVEL": "WARNING",
+           "RULES_DIR": str(ROOT / "rules")}
+    env.pop("REDIS_URL", None)
+    svc = subprocess.Popen([py, "-m", "verifier", "serve", "--demo", "--port", str(port),
+                            "--workers", str(args.workers)], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz")
+        run_wrk(wrk, port, 2, args.connections, template)
+        results["verifier /v1/postings/verify"] = run_wrk(
+            wrk, port, args.seconds, args.connections, template)
+    finally:
+        svc.terminate()
+        svc.wait()
+
+    where = "sqlite" if db.startswith("sqlite") else db.split("@")[-1]
+    print(f"\nworkers={args.workers} connections={args.connections} "
+          f"seconds={args.seconds} db={where}")
+    print(f"{'endpoint':34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, r in results.items():
+        print(f"{name:34} {r['rps']:>10.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
+              f"{r['errors']:>8.0f}")
+    names = list(results)
+    ratio = results[names[1]]["rps"] / max(results[names[0]]["rps"], 1.0)
+    print(f"ratio verifier/bare: {ratio:.1%} (target >= 20%)")
+
+
+if __name__ == "__main__":
+    main()
