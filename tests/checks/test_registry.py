@@ -255,3 +255,53 @@ def test_sme_tag(standing: RegistryStandingCheck) -> None:
 
 def test_no_record_no_standing_findings(standing: RegistryStandingCheck) -> None:
     assert run(standing, {"description": CLAIM}, fact(None)) == []
+
+
+STAR = EnterpriseRecord(uscc="91110108MA01ABCD1X", name="北京星河远航科技有限公司",
+                        status=Status.active)
+OLD_DIVISION = "91220101MA13XQYL0T"  # real code, 220101 (长春市辖区) is not in the 2023 table
+
+
+@pytest.mark.parametrize(
+    ("posting_kw", "f", "expected"),
+    [
+        # valid code not registered + a close registered name: one finding, candidate inside
+        (ent("星河远航科技有限公司"), fact(None, candidates=(cand(STAR, 78.0),)),
+         [("registry.not_found", Severity.flag)]),
+        (ent("星河远航科技有限公司", None), fact(None, code=None,
+                                                candidates=(cand(STAR, 78.0),)),
+         [("registry.not_found", Severity.flag), ("registry.uscc.missing", Severity.flag)]),
+        # resolved to a record by a fuzzy name, and the best candidate is only close: look-alike
+        (ent("星河远航技术有限公司", None),
+         fact(STAR, code=None, match="fuzzy", score=78.0, candidates=(cand(STAR, 78.0),)),
+         [("registry.lookalike", Severity.flag), ("registry.uscc.missing", Severity.flag)]),
+        # an ambiguous name (no distinctive 字号) imitates nothing in particular
+        (ent("自来水公司", None),
+         fact(STAR, code=None, match="fuzzy", score=78.0,
+              candidates=(cand(STAR, 78.0, "ambiguous"),)),
+         [("registry.uscc.missing", Severity.flag)]),
+        # division code missing from the 2023 table: info; none when the registry has the
+        # code; flag when the code is not registered either
+        (ent(uscc=OLD_DIVISION), None, [("registry.uscc.division", Severity.info)]),
+        (ent(uscc=OLD_DIVISION), fact(rec(uscc=OLD_DIVISION), code=OLD_DIVISION), []),
+        (ent(uscc=OLD_DIVISION), fact(None, code=OLD_DIVISION),
+         [("registry.not_found", Severity.flag), ("registry.uscc.division", Severity.flag)]),
+    ],
+)
+def test_coherent_pairs(identity: RegistryCheck, posting_kw: dict[str, Any],
+                        f: RegistryFact | None, expected: list[tuple[str, Severity]]) -> None:
+    assert rules_of(run(identity, posting_kw, f)) == sorted(expected)
+
+
+def test_not_found_names_the_closest_registered_company(identity: RegistryCheck) -> None:
+    [f] = run(identity, ent("星河远航科技有限公司"), fact(None, candidates=(cand(STAR, 78.0),)))
+    closest = f.evidence.data["closest"]
+    assert (closest["name"], closest["score"], closest["min"]) == (STAR.name, 78.0, 70.0)
+    assert "北京星河远航科技有限公司" in f.message and "代码不同" in f.message
+
+
+def test_division_finding_evidence(identity: RegistryCheck) -> None:
+    [f] = run(identity, ent(uscc=OLD_DIVISION), None)
+    assert f.evidence.data["issues"][0]["reason"] == "division_unknown"
+    assert f.evidence.data["escalated_by"] is None
+    assert f.evidence.spans[0].text == OLD_DIVISION

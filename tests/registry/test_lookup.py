@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import create_pg_database, drop_pg_database, need, pg_available, pg_url
 from verifier.registry.lookup import MemoryLookup, PostgresLookup, RegistryLookup, create_lookup
 from verifier.registry.records import EnterpriseRecord
+from verifier.registry.uscc import uscc_check_char
 from verifier.settings import Settings
 from verifier.store.db import create_engine
 from verifier.store.migrate import upgrade
@@ -29,6 +30,11 @@ RECORDS = [
     ),
     EnterpriseRecord(uscc="91220101MA13XQYL0T", name="吉林华翰印务有限公司"),
     EnterpriseRecord(uscc="9144030010001686XA", name="招商银行股份有限公司"),
+    *(
+        EnterpriseRecord(uscc=body + uscc_check_char(body), name=name)
+        for body, name in (("91512022MA6210001", "安岳县自来水公司"),
+                           ("91140900MA0K10001", "忻州市自来水公司"))
+    ),
 ]
 
 
@@ -141,3 +147,13 @@ async def test_memory_refresh_picks_up_changes() -> None:
     finally:
         await engine.dispose()
         await drop_pg_database(name)
+
+
+async def test_a_name_without_a_distinctive_trade_name_is_ambiguous(
+    lookup: RegistryLookup,
+) -> None:
+    matches = await lookup.by_name("自来水公司")  # region dropped: two companies tie
+    assert matches and all(m.kind == "ambiguous" and not m.is_match for m in matches)
+    assert matches[0].detail["ambiguous"] == "several_records"
+    exact = await lookup.by_name("安岳县自来水有限公司".replace("有限", ""))
+    assert exact[0].kind == "exact" and exact[0].record.name == "安岳县自来水公司"

@@ -1,11 +1,14 @@
 """Registry identity: does the employer exist, and is it the company whose code it gives?
 
 The posting's USCC is validated (GB 32100-2015; a missing code is flagged, a malformed one
-rejected, a GB 11714 org-code failure only flagged). The registry then resolves the
-employer — by code first, name second. Not found is flagged (policy can make it a
-reject); a code that belongs to a company with another name is rejected when the name is
-clearly another company's, flagged when close; a name that imitates a famous brand or a
-different registered company is a look-alike.
+rejected, a GB 11714 org-code failure only flagged; a division code absent from the 2023
+table — 9% of real codes are older — is info, a flag only when the code is also absent from
+the registry). The registry then resolves the employer — by code first, name second. Not
+found is flagged (policy can make it a reject) and, when a registered company's name is
+close, says which in the same finding; a code that belongs to a company with another name
+is rejected when the name is clearly another company's, flagged when close; a name that
+imitates a famous brand, or a different registered company the posting is resolved to, is
+a look-alike.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class RegistryCheck(Check):
         "registry.uscc.org_code": RuleSpec(
             Severity.flag, "统一社会信用代码中的组织机构代码校验位不符（少数真实代码如此），"
             "需核实。"),
+        "registry.uscc.division": RuleSpec(
+            Severity.info, "统一社会信用代码中的行政区划码不在现行区划表中（多为旧代码）。"),
         "registry.not_found": RuleSpec(Severity.flag, "登记系统中查无此企业。"),
         "registry.name_mismatch": RuleSpec(
             Severity.reject, "统一社会信用代码对应的企业名称与岗位所列企业名称不符。"),
@@ -67,22 +72,22 @@ class RegistryCheck(Check):
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Code validity first; then, when a registry is configured, what it says."""
-        out = self._code(posting)
         fact = registry_fact(facts)
+        out = self._code(posting, fact)
         if fact is None:
             return out
         if any(f.rule == "registry.uscc.invalid" for f in out) and fact.record is None:
             return out  # a malformed code cannot be looked up: one reject says it all
-        if fact.record is None:
-            out.append(self._not_found(posting, fact))
-        elif fact.by_code:
+        brand = self._brand(posting, fact)
+        if fact.record is None:  # one finding says what was (not) found, candidate included
+            return [*out, self._not_found(posting, fact), *(brand or [])]
+        if fact.by_code:
             mm = self._mismatch(posting, fact)
             if mm is not None:
                 out.append(mm)
-        out.extend(self._lookalike(posting, fact))
-        return out
+        return out + (brand if brand is not None else self._lookalike(posting, fact))
 
-    def _code(self, posting: Posting) -> list[Finding]:
+    def _code(self, posting: Posting, fact: RegistryFact | None) -> list[Finding]:
         raw = posting.enterprise.uscc
         if raw is None or not raw.strip():
             return [self.finding("registry.uscc.missing", "岗位未提供招聘企业的统一社会信用代码。",
@@ -102,7 +107,16 @@ class RegistryCheck(Check):
             return [self.finding("registry.uscc.org_code",
                                  f"统一社会信用代码“{raw}”的组织机构代码校验位不符，需核实。",
                                  spans=span, data={**data, "standard": "GB 11714"})]
-        return []
+        div = next((i for i in chk.issues if i.reason.value == "division_unknown"), None)
+        if div is None or (fact is not None and fact.record is not None and fact.by_code):
+            return []  # a registered code vouches for its old division code
+        unregistered = fact is not None and fact.record is None
+        msg = f"统一社会信用代码“{raw}”的{div.message}"
+        msg += "，且登记系统中查无此代码。" if unregistered else "。"
+        return [self.finding("registry.uscc.division", msg, spans=span,
+                             severity=Severity.flag if unregistered else Severity.info,
+                             data={**data, "escalated_by": "not_found" if unregistered else None,
+                                   "table": "registry/divisions.csv (NBS 2023)"})]
 
     def _name_span(self, posting: Posting) -> list[Span]:
         n = posting.enterprise.name
@@ -115,12 +129,22 @@ class RegistryCheck(Check):
         code = fact.code_check.code if fact.code_check else None
         what = f"代码“{code}”及名称" if code else "名称"
         msg = f"登记系统中按{what}“{posting.enterprise.name}”查无此企业。"
-        if cands:
+        best = next((c for c in fact.candidates if c.kind != "ambiguous"), None)
+        similar = best is not None and p.lookalike_min <= best.score
+        if best is not None and similar:
+            how = "相同" if best.score >= p.name_match else "相似"
+            msg += (f"名称与已登记企业“{best.record.name}”{how}（相似度{best.score:.0f}），"
+                    f"{'但代码不同' if code else '需核实是否为该企业或仿冒'}。")
+        elif cands:
             msg += f"相近的已登记企业：{cands[0]['name']}。"
+        lookalike = None if best is None or not similar else {
+            "uscc": best.record.uscc, "name": best.record.name, "kind": best.kind,
+            "score": round(best.score, 1), "min": p.lookalike_min, "threshold": p.name_match}
         return self.finding("registry.not_found", msg, spans=self._name_span(posting),
                             severity=severity,
                             data={"code": code, "name": posting.enterprise.name,
-                                  "candidates": cands, "basis": BASIS_PUBLISH})
+                                  "candidates": cands, "closest": lookalike,
+                                  "basis": BASIS_PUBLISH})
 
     def _mismatch(self, posting: Posting, fact: RegistryFact) -> Finding | None:
         p, rec = self.params, fact.record
@@ -145,7 +169,8 @@ class RegistryCheck(Check):
                                                        "name": other.record.name,
                                                        "score": round(other.score, 1)}})
 
-    def _lookalike(self, posting: Posting, fact: RegistryFact) -> list[Finding]:
+    def _brand(self, posting: Posting, fact: RegistryFact) -> list[Finding] | None:
+        """Brand imitation ([] when the brand's own entity; None when no brand is involved)."""
         p, rec = self.params, fact.record
         norm, trade = name_keys(posting.enterprise.name)
         entity_norm = name_keys(rec.name)[0] if rec else norm
@@ -163,10 +188,16 @@ class RegistryCheck(Check):
                 data={"trade_name": trade, "brand": brand.brand, "similarity": hit[1],
                       "threshold": p.brand_similar, "brand_entities": brand.names,
                       **fact.evidence()})]
+        return None
+
+    def _lookalike(self, posting: Posting, fact: RegistryFact) -> list[Finding]:
+        p, rec = self.params, fact.record
         if rec is not None and fact.match in ("uscc", "regno", "exact", "former", "alias"):
             return []
         best = fact.candidates[0] if fact.candidates else None
-        if best is None or not (p.lookalike_min <= best.score < p.name_match):
+        if best is None or best.kind == "ambiguous":
+            return []  # a name with no distinctive 字号 imitates nothing in particular
+        if not (p.lookalike_min <= best.score < p.name_match):
             return []
         return [self.finding(
             "registry.lookalike",

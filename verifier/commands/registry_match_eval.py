@@ -27,12 +27,16 @@ def match_eval(csv_path: Path, column: str, sample: int, seed: int, show: int) -
     res = evaluate(names, sample, seed)
     click.echo(f"registry: {len(names)} names; sample {sample}; threshold {MATCH_THRESHOLD}")
     for kind in sorted(res.same):
-        n, hit = res.same[kind], res.same_hit[kind]
-        click.echo(f"  same/{kind:<15} {hit:>5}/{n:<5} {hit / n:7.2%}")
+        n, hit, ab = res.same[kind], res.same_hit[kind], res.same_abstain[kind]
+        click.echo(f"  same/{kind:<15} {hit:>5}/{n - ab:<5} {hit / max(1, n - ab):7.2%}"
+                   f"   abstained {ab}/{n}")
     for kind in sorted(res.diff):
-        n, bad = res.diff[kind], res.diff_false[kind]
-        click.echo(f"  diff/{kind:<15} {bad:>5}/{n:<5} false {bad / n:7.2%}")
-    click.echo(f"recall (same company): {res.recall:.2%}  (target >= 99%)")
+        n, bad, ab = res.diff[kind], res.diff_false[kind], res.diff_abstain[kind]
+        click.echo(f"  diff/{kind:<15} {bad:>5}/{n:<5} false {bad / n:7.2%}   abstained {ab}/{n}")
+    click.echo(f"recall (same company, answered): {res.recall:.2%}  (target >= 99%)")
+    click.echo(f"recall (same company, abstentions as misses): {res.recall_all:.2%}")
+    click.echo(f"abstention rate: same company {res.same_abstain_rate:.2%}, "
+               f"different company {res.diff_abstain_rate:.2%}")
     click.echo(f"false-match rate (different company): {res.false_rate:.2%}  (target <= 0.5%)")
     for kind, query, got in res.misses[:show]:
         click.echo(f"  miss {kind}: {query} -> {got or '-'}")

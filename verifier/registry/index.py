@@ -30,6 +30,7 @@ from verifier.registry.match import (
     NameMatch,
     Structure,
     score_structures,
+    settle,
 )
 from verifier.registry.names import ParsedName, normalize_name
 from verifier.registry.records import EnterpriseRecord
@@ -254,9 +255,9 @@ class NameIndex:
             rid = int(self.ent_rec[eids[i]])
             if score >= MIN_SCORE and (rid not in best or best[rid][0] < score):
                 best[rid] = (score, st, int(self.ent_kind[eids[i]]), detail)
-        top = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
+        top = sorted(best.items(), key=lambda kv: -kv[1][0])[: max(limit, 2)]
         out = []
         for rid, (score, st, kind_code, detail) in top:
             kind = "fuzzy" if kind_code == 0 else f"fuzzy_{KIND_CODES[kind_code]}"
             out.append(NameMatch(self.record(rid), kind, score, st.name_norm, q.branch, detail))
-        return out
+        return settle(q, out, limit)

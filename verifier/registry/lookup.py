@@ -31,6 +31,7 @@ from verifier.registry.match import (
     NameMatch,
     Structure,
     score_structures,
+    settle,
 )
 from verifier.registry.names import ParsedName, normalize_name
 from verifier.registry.records import EnterpriseRecord
@@ -187,8 +188,8 @@ class PostgresLookup(RegistryLookup):
             score, detail = score_structures(q, Structure.of(normalize_name(norm)))
             if score >= MIN_SCORE and (rid not in best or best[rid][0] < score):
                 best[rid] = (score, raw, kind, norm, detail)
-        top = sorted(best.values(), key=lambda v: -v[0])[:limit]
-        return [
+        top = sorted(best.values(), key=lambda v: -v[0])[: max(limit, 2)]
+        return settle(q, [
             NameMatch(
                 EnterpriseRecord.model_validate_json(raw),
                 "fuzzy" if kind == "name" else f"fuzzy_{kind}",
@@ -198,7 +199,7 @@ class PostgresLookup(RegistryLookup):
                 detail,
             )
             for score, raw, kind, norm, detail in top
-        ]
+        ], limit)
 
     async def load(self) -> int:
         """Nothing to build: returns the row count."""

@@ -7,9 +7,14 @@ sample, CC BY-NC-SA 4.0, passed by path — nothing is copied into the repo). Fo
 sample of them it derives same-company variants (organizational form changed, region
 dropped, region moved into brackets, 市 dropped, full width, traditional characters, branch
 suffix, spacing) and different companies that share the 字号 (another city, another
-industry) that are not themselves in the registry. Recall: the source company is the top
-match (ties at the top score count) with a score at or above the threshold. False match:
-a different-company query gets any result at or above the threshold.
+industry) that are not themselves in the registry.
+
+Definitions. A query *abstains* when the lookup answers `ambiguous` (no 字号, or two records
+tie at the top: see `verifier.registry.match.settle`); an abstention is not a match. Recall:
+among the same-company queries that do not abstain, the share whose source company is the
+top match (exact-key ties count) at or above the threshold; `recall_all` counts abstentions
+as misses. False match: a different-company query gets any result at or above the threshold
+(an abstention is not one). Abstention rates are reported separately for both sets.
 """
 
 from __future__ import annotations
@@ -42,13 +47,31 @@ class EvalResult:
     same_strict: Counter[str] = field(default_factory=Counter)
     diff: Counter[str] = field(default_factory=Counter)
     diff_false: Counter[str] = field(default_factory=Counter)
+    same_abstain: Counter[str] = field(default_factory=Counter)
+    diff_abstain: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[str, str, str]] = field(default_factory=list)
     false: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
-        """Share of same-company variants matched to their company."""
+        """Share of answered (not abstained) same-company variants matched to their company."""
+        answered = sum(self.same.values()) - sum(self.same_abstain.values())
+        return sum(self.same_hit.values()) / max(1, answered)
+
+    @property
+    def recall_all(self) -> float:
+        """Share of all same-company variants matched (abstentions count as misses)."""
         return sum(self.same_hit.values()) / max(1, sum(self.same.values()))
+
+    @property
+    def same_abstain_rate(self) -> float:
+        """Share of same-company variants answered `ambiguous`."""
+        return sum(self.same_abstain.values()) / max(1, sum(self.same.values()))
+
+    @property
+    def diff_abstain_rate(self) -> float:
+        """Share of different-company queries answered `ambiguous`."""
+        return sum(self.diff_abstain.values()) / max(1, sum(self.diff.values()))
 
     @property
     def false_rate(self) -> float:
@@ -120,6 +143,9 @@ def evaluate(names: list[str], sample: int = 2000, seed: int = 0) -> EvalResult:
         for kind, query in same_variants(name, conv).items():
             res.same[kind] += 1
             matches = index.by_name(query)
+            if matches and matches[0].kind == "ambiguous":
+                res.same_abstain[kind] += 1
+                continue
             top = matches[0].score if matches else 0.0
             tied = [m.record.name for m in matches if m.score == top and m.is_match]
             if name in tied:
@@ -132,7 +158,9 @@ def evaluate(names: list[str], sample: int = 2000, seed: int = 0) -> EvalResult:
             if normalize_name(query).name_norm in known:
                 continue
             res.diff[kind] += 1
-            hit = next((m for m in index.by_name(query) if m.is_match), None)
+            found = index.by_name(query)
+            res.diff_abstain[kind] += bool(found) and found[0].kind == "ambiguous"
+            hit = next((m for m in found if m.is_match), None)
             if hit is not None:
                 res.diff_false[kind] += 1
                 if len(res.false) < 200:
