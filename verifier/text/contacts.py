@@ -23,6 +23,12 @@ _CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1"})
 _RUN = re.compile(r"(?<![a-z0-9])[0-9oli]{5,}(?![a-z0-9])|(?<![0-9])[0-9]{5,}(?![0-9])")
 _MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
 _QQ = re.compile(r"[1-9][0-9]{4,11}")
+# Cheap necessary conditions, tried before the patterns above (whose leading look-behinds
+# make the regex engine try every position): every `_RUN` match lies inside a `_RUN_SPAN`
+# run, every `_URL` match contains a `_URL_HINT`, every WeChat id a `_ID_SHAPE`.
+_RUN_SPAN = re.compile(r"[0-9oli]{5,}")
+_DIGITS = re.compile(r"[0-9]")
+_ID_SHAPE = re.compile(r"[a-z][-_a-z0-9]{5}")
 _EMAIL = re.compile(
     r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+(?:@|\(at\)|\[at\])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}"
 )
@@ -30,6 +36,11 @@ _URL = re.compile(
     r"(?:https?://|www\.)[a-z0-9./?=&%#_~+:-]+"
     r"|(?<![a-z0-9@._-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|cc|vip|info|io|me"
     r"|club|site|shop|ltd|link|app)(?![a-z0-9])(?:/[a-z0-9./?=&%#_~+-]*)?"
+)
+
+_URL_HINT = re.compile(
+    r"://|www\.|\.(?:com|cn|net|org|top|xyz|cc|vip|info|io|me|club|site|shop|ltd|link|app)"
+    r"(?![a-z0-9])"
 )
 
 
@@ -56,6 +67,7 @@ class ContactFinder:
         self.folder = folder
         self.qq_cues = tuple(folder.key(c) for c in qq_cues if folder.key(c))
         self.wechat_cues = tuple(folder.key(c) for c in wechat_cues if folder.key(c))
+        self._wechat_cue = re.compile(_cue_pattern(wechat_cues))
         self._wechat_id = re.compile(
             r"(?<![a-z0-9])(?:" + _cue_pattern(wechat_cues) + r")\s*(?:号|id)?\s*[:=]?\s*"
             r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
@@ -78,7 +90,19 @@ class ContactFinder:
     def _numbers(self, compact: Compact, view: TextView) -> list[Contact]:
         out: list[Contact] = []
         text = compact.text
-        for m in _RUN.finditer(text):
+        n = len(text)
+        for span in _RUN_SPAN.finditer(text):
+            # A run with fewer than four digits holds no match that counts; `_RUN` is run
+            # only over the run (plus one character for its look-ahead).
+            if len(_DIGITS.findall(span.group())) >= 4:
+                out.extend(self._runs(text, compact, view, span.start(), min(n, span.end() + 1)))
+        return out
+
+    def _runs(
+        self, text: str, compact: Compact, view: TextView, lo: int, hi: int
+    ) -> list[Contact]:
+        out: list[Contact] = []
+        for m in _RUN.finditer(text, lo, hi):
             raw = m.group()
             if sum(ch.isdigit() for ch in raw) < 4:
                 continue
@@ -102,11 +126,16 @@ class ContactFinder:
 
     def _texts(self, view: TextView) -> list[Contact]:
         norm, out = view.norm, []
-        for m in self._wechat_id.finditer(norm):
-            s, e = m.span(1)
-            if not m.group(1).isdigit():
-                out.append(Contact("wechat", m.group(1), s, e, view.original[s:e]))
-        for kind, rx in (("email", _EMAIL), ("url", _URL)):
+        if _ID_SHAPE.search(norm) and self._wechat_cue.search(norm):
+            for m in self._wechat_id.finditer(norm):
+                s, e = m.span(1)
+                if not m.group(1).isdigit():
+                    out.append(Contact("wechat", m.group(1), s, e, view.original[s:e]))
+        email = "@" in norm or "(at)" in norm or "[at]" in norm
+        url = _URL_HINT.search(norm) is not None
+        for kind, rx, maybe in (("email", _EMAIL, email), ("url", _URL, url)):
+            if not maybe:
+                continue
             for m in rx.finditer(norm):
                 s, e = m.span()
                 out.append(Contact(kind, m.group(), s, e, view.original[s:e]))
