@@ -10,6 +10,7 @@ p50/p99 for a USCC hit, an exact-name hit, a fuzzy hit (region dropped and æœ‰é™
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import resource
 import sys
@@ -132,9 +133,12 @@ async def main(n: int) -> None:
             if i in pick:
                 sample.append(r)
         index = builder.finish()
+        del builder
         took = time.perf_counter() - t
+        gc.collect()
         print(f"memory index build (incl. generating): {took:.1f} s; entries {len(index.ent_rec)}")
-        print(f"RSS: {rss_mb():.0f} MB (process before the index: {base:.0f} MB)", flush=True)
+        print(f"RSS after gc.collect(): {rss_mb():.0f} MB (process before the index: {base:.0f} MB;"
+              f" index arrays {index.nbytes() / 2**20:.0f} MB)", flush=True)
         await report("memory", MemoryLookup(None, index), sample)
         await report("postgres", PostgresLookup(engine), sample)
     finally:

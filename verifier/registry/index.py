@@ -16,6 +16,7 @@ searched with `searchsorted` — no per-record Python objects.
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +33,11 @@ from verifier.registry.match import (
     score_structures,
     settle,
 )
-from verifier.registry.names import ParsedName, normalize_name
+from verifier.registry.names import ParsedName, normalize_name, parse_cached
 from verifier.registry.records import EnterpriseRecord
 
 MAX_CANDIDATES = 300
+RECORD_CACHE = 4096  # decoded records kept per index (cleared when full)
 KIND_CODES = ("name", "former", "alias")
 _ZDICT = (
     '"status_raw":"存续","status":"active","established":"20","division_code":"'
@@ -64,9 +66,10 @@ class _HashMap:
     vals: U32
 
     @classmethod
-    def of(cls, keys: list[int], vals: list[int]) -> _HashMap:
-        k = np.fromiter(keys, dtype=np.int64, count=len(keys))
-        v = np.fromiter(vals, dtype=np.uint32, count=len(vals))
+    def of(cls, keys: array[int], vals: array[int]) -> _HashMap:
+        """Sort a builder's key/value arrays (copied once into numpy, then released)."""
+        k = np.frombuffer(keys, dtype=np.int64) if len(keys) else np.zeros(0, np.int64)
+        v = np.frombuffer(vals, dtype=np.uint32) if len(vals) else np.zeros(0, np.uint32)
         order = np.argsort(k, kind="stable")
         return cls(k[order], v[order])
 
@@ -77,27 +80,57 @@ class _HashMap:
         return self.vals[lo:hi]
 
 
+def _pair() -> tuple[array[int], array[int]]:
+    return array("q"), array("I")
+
+
+class _Column:
+    """A string column built by appending: chunks joined every `_CHUNK` values, end offsets."""
+
+    _CHUNK = 8192
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.pending: list[str] = []
+        self.ends = array("q", [0])
+
+    def append(self, value: str) -> None:
+        self.pending.append(value)
+        self.ends.append(self.ends[-1] + len(value))
+        if len(self.pending) >= self._CHUNK:
+            self.chunks.append("".join(self.pending))
+            self.pending = []
+
+    def freeze(self) -> tuple[str, I64]:
+        text = "".join([*self.chunks, *self.pending])
+        self.chunks, self.pending = [], []
+        return text, np.frombuffer(self.ends, dtype=np.int64).copy()
+
+
 @dataclass
 class IndexBuilder:
-    """Accumulates records, then freezes them into a `NameIndex`."""
+    """Accumulates records into typed arrays (no per-record Python objects), then freezes them
+    into a `NameIndex`."""
 
-    _blobs: list[bytes] = field(default_factory=list)
-    _uscc: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    _regno: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    _names: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    _trades: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    _grams: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    _ent_rec: list[int] = field(default_factory=list)
-    _ent_kind: list[int] = field(default_factory=list)
-    _structs: list[str] = field(default_factory=list)
-    _trade_col: list[str] = field(default_factory=list)
+    _blob: bytearray = field(default_factory=bytearray)
+    _blob_ends: array[int] = field(default_factory=lambda: array("q", [0]))
+    _uscc: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _regno: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _names: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _trades: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _grams: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _ent_rec: array[int] = field(default_factory=lambda: array("I"))
+    _ent_kind: array[int] = field(default_factory=lambda: array("B"))
+    _structs: _Column = field(default_factory=_Column)
+    _trade_col: _Column = field(default_factory=_Column)
 
     def add(self, record: EnterpriseRecord, parsed: ParsedName | None = None) -> None:
         """Add one record with its former names and aliases."""
-        rid = len(self._blobs)
+        rid = len(self._blob_ends) - 1
         comp = zlib.compressobj(6, zdict=_ZDICT)
         raw = record.model_dump_json(exclude_defaults=True).encode()
-        self._blobs.append(comp.compress(raw) + comp.flush())
+        self._blob += comp.compress(raw) + comp.flush()
+        self._blob_ends.append(len(self._blob))
         for target, code in ((self._uscc, record.uscc), (self._regno, record.regno)):
             if code:
                 target[0].append(hash(code))
@@ -121,29 +154,24 @@ class IndexBuilder:
 
     def finish(self) -> NameIndex:
         """Freeze into compact arrays (the builder is emptied)."""
-        offsets = np.zeros(len(self._blobs) + 1, dtype=np.int64)
-        np.cumsum([len(b) for b in self._blobs], out=offsets[1:])
-        blob = b"".join(self._blobs)
-        s_off = np.zeros(len(self._structs) + 1, dtype=np.int64)
-        np.cumsum([len(s) for s in self._structs], out=s_off[1:])
-        t_off = np.zeros(len(self._trade_col) + 1, dtype=np.int64)
-        np.cumsum([len(t) for t in self._trade_col], out=t_off[1:])
+        structs, s_off = self._structs.freeze()
+        trades, t_off = self._trade_col.freeze()
         index = NameIndex(
-            trade_col="".join(self._trade_col),
+            trade_col=trades,
             trade_off=t_off,
-            blob=blob,
-            offsets=offsets,
-            structs="".join(self._structs),
+            blob=bytes(self._blob),
+            offsets=np.frombuffer(self._blob_ends, dtype=np.int64).copy(),
+            structs=structs,
             struct_off=s_off,
-            ent_rec=np.asarray(self._ent_rec, dtype=np.uint32),
-            ent_kind=np.asarray(self._ent_kind, dtype=np.uint8),
+            ent_rec=np.frombuffer(self._ent_rec, dtype=np.uint32).copy(),
+            ent_kind=np.frombuffer(self._ent_kind, dtype=np.uint8).copy(),
             uscc=_HashMap.of(*self._uscc),
             regno=_HashMap.of(*self._regno),
             names=_HashMap.of(*self._names),
             trades=_HashMap.of(*self._trades),
             grams=_HashMap.of(*self._grams),
         )
-        self.__init__()  # type: ignore[misc]  # release the lists
+        self.__init__()  # type: ignore[misc]  # release the arrays
         return index
 
 
@@ -164,6 +192,7 @@ class NameIndex:
     names: _HashMap
     trades: _HashMap
     grams: _HashMap
+    _decoded: dict[int, EnterpriseRecord] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, records: Iterable[EnterpriseRecord]) -> NameIndex:
@@ -176,11 +205,25 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def nbytes(self) -> int:
+        """Bytes held by the index's columns and arrays (str columns at 2 bytes a character)."""
+        maps = (self.uscc, self.regno, self.names, self.trades, self.grams)
+        arrays = (self.trade_off, self.offsets, self.struct_off, self.ent_rec, self.ent_kind)
+        return (len(self.blob) + 2 * (len(self.structs) + len(self.trade_col))
+                + sum(a.nbytes for a in arrays) + sum(m.keys.nbytes + m.vals.nbytes for m in maps))
+
     def record(self, rid: int) -> EnterpriseRecord:
-        """Decode one stored record."""
+        """Decode one stored record (recently decoded ones come from a small cache)."""
+        hit = self._decoded.get(rid)
+        if hit is not None:
+            return hit
         raw = self.blob[int(self.offsets[rid]) : int(self.offsets[rid + 1])]
         dec = zlib.decompressobj(zdict=_ZDICT)
-        return EnterpriseRecord.model_validate_json(dec.decompress(raw) + dec.flush())
+        rec = EnterpriseRecord.model_validate_json(dec.decompress(raw) + dec.flush())
+        if len(self._decoded) >= RECORD_CACHE:
+            self._decoded.clear()
+        self._decoded[rid] = rec
+        return rec
 
     def structure(self, eid: int) -> Structure:
         """The parsed structure of one entry."""
@@ -206,7 +249,7 @@ class NameIndex:
 
     def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact canonical / former / alias hits first, then the branch's parent, then fuzzy."""
-        q = normalize_name(name)
+        q = parse_cached(name)
         out = self._exact(q, q.name_norm, "")
         if not out and q.branch:
             out = self._exact(q, q.parent_norm, q.branch)

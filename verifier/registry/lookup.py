@@ -33,7 +33,7 @@ from verifier.registry.match import (
     score_structures,
     settle,
 )
-from verifier.registry.names import ParsedName, normalize_name
+from verifier.registry.names import ParsedName, parse_cached
 from verifier.registry.records import EnterpriseRecord
 from verifier.registry.uscc import normalize_code
 from verifier.settings import Settings
@@ -147,7 +147,7 @@ class PostgresLookup(RegistryLookup):
 
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact keys first (B-tree), then pg_trgm candidates scored like the memory index."""
-        q = normalize_name(name)
+        q = parse_cached(name)
         out = await self._exact(q.name_norm, "")
         if not out and q.branch:
             out = await self._exact(q.parent_norm, q.branch)
@@ -185,7 +185,7 @@ class PostgresLookup(RegistryLookup):
         )
         best: dict[int, tuple[float, Any, str, str, dict[str, Any]]] = {}
         for rid, raw, kind, norm in rows:
-            score, detail = score_structures(q, Structure.of(normalize_name(norm)))
+            score, detail = score_structures(q, Structure.of(parse_cached(norm)))
             if score >= MIN_SCORE and (rid not in best or best[rid][0] < score):
                 best[rid] = (score, raw, kind, norm, detail)
         top = sorted(best.values(), key=lambda v: -v[0])[: max(limit, 2)]

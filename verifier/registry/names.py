@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -223,6 +223,12 @@ def normalize_name(name: str, rules: NameRules | None = None) -> ParsedName:
         group=group,
         branch=branch,
     )
+
+
+@lru_cache(maxsize=16384)
+def parse_cached(name: str) -> ParsedName:
+    """`normalize_name(name)` with the shipped rules, memoized (employer names repeat)."""
+    return normalize_name(name)
 
 
 def _split_branch(s: str, r: NameRules) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from verifier.pipeline.facts import FactProvider
 from verifier.registry.fact import RegistryFact
 from verifier.registry.lookup import RegistryLookup, create_lookup
 from verifier.registry.match import MATCH_THRESHOLD, Structure, score_structures
-from verifier.registry.names import normalize_name
+from verifier.registry.names import parse_cached
 from verifier.registry.records import EnterpriseRecord
 from verifier.registry.uscc import validate_uscc
 from verifier.store.registry_repo import EPOCH
@@ -101,12 +101,12 @@ class RegistryProvider(FactProvider):
 
 def name_score(name: str, record: EnterpriseRecord) -> tuple[float, dict[str, Any]]:
     """Best similarity (0–100) of `name` to any of the record's names, with its detail."""
-    q = normalize_name(name)
+    q = parse_cached(name)
     best: tuple[float, dict[str, Any]] = (0.0, {})
     for kind, names in (("name", [record.name]), ("former", record.former_names),
                         ("alias", record.aliases)):
         for n in names:
-            s = normalize_name(n)
+            s = parse_cached(n)
             if s.name_norm in (q.name_norm, q.parent_norm):
                 return 100.0, {"matched": s.name_norm, "kind": kind,
                                "threshold": MATCH_THRESHOLD}
