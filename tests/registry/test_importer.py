@@ -228,3 +228,31 @@ def test_cli_import_get_search(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "吉林华翰印务有限公司" in res.output
     res = runner.invoke(main, ["registry", "search", "吉林华翰印务", "--database-url", url])
     assert res.exit_code == 0 and "91220101MA13XQYL0T" in res.output
+
+
+def test_encoding_error_deep_in_the_file_names_its_line(
+    tmp_path: Path, tables: tuple[StatusMap, CapitalParser]
+) -> None:
+    filler = [JILIN.replace("华翰印务", f"华翰印务{i}") for i in range(2000)]
+    path = tmp_path / "mixed.csv"  # > 64 KiB of UTF-8, then one GB18030 line
+    path.write_bytes(("\n".join([HEADER, *filler]) + "\n").encode()
+                     + (MIANYANG + "\n").encode("gb18030"))
+    with pytest.raises(ImportFailed, match=r":2002: not valid utf-8-sig"):
+        parse(path, tables)
+
+
+async def test_import_streams_in_batches_and_refuses_a_file_changed_between_passes(
+    engine: AsyncEngine, tmp_path: Path, tables: tuple[StatusMap, CapitalParser]
+) -> None:
+    path = write(tmp_path, [HEADER, JILIN, MIANYANG, ZIGONG, REGNO, JILIN])  # JILIN twice
+    parsed = parse(path, tables, mapping=SAMPLE_MAP)
+    assert parsed.report.good == 4 and parsed.skip == {6}
+    assert not hasattr(parsed, "__dict__") or "records" not in vars(parsed)  # nothing kept
+    path.write_bytes(path.read_bytes() + (MIANYANG.replace("驰衡", "驰恒") + "\n").encode())
+    with pytest.raises(ImportFailed, match="changed since it was checked"):
+        await import_records(engine, parsed, skip_bad=True)
+    assert await RegistryRepo(engine).count() == 0
+    seen: list[int] = []
+    report = await import_records(engine, parse(path, tables), skip_bad=True,
+                                  progress=seen.append)
+    assert report.committed and sum(seen) == report.inserted == await RegistryRepo(engine).count()

@@ -92,7 +92,7 @@ async def _write(settings: Settings, parsed: Any, skip_bad: bool, err: Console) 
         await migrate.upgrade(engine)
         with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("import", total=len(parsed.records))
+            task = bar.add_task("import", total=parsed.report.good)
             await import_records(engine, parsed, skip_bad=skip_bad,
                                  progress=lambda n: bar.advance(task, n))
         if settings.redis_url:
