@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from verifier.registry.importer import parse_file
 from verifier.registry.lookup import MemoryLookup
 from verifier.registry.mapping import Mapping
 from verifier.registry.provider import RegistryProvider
+from verifier.registry.records import Status
 from verifier.registry.status import StatusMap
 from verifier.registry.uscc import org_code_check_char, uscc_check_char
 from verifier.store import migrate
@@ -89,3 +91,23 @@ async def test_install_demo_registry_once(tmp_path: Path) -> None:
         assert await install_demo_registry(engine, RULES) == 0
     finally:
         await engine.dispose()
+
+
+SHOWCASE = DEMO_FILE.parent / "showcase.jsonl"
+
+
+@pytest.mark.parametrize(
+    "case", [json.loads(line) for line in SHOWCASE.read_text(encoding="utf-8").splitlines()],
+    ids=lambda c: c["id"],
+)
+async def test_showcase_postings_use_records_with_known_status(
+    provider: RegistryProvider, checks: list[Any], case: dict[str, Any]
+) -> None:
+    posting = make_posting(**{"location": {"province": "北京"}, **case["posting"]})
+    value = await provider.resolve(posting, posting_text(posting))
+    assert value is not None
+    if value.record is not None:
+        assert value.record.status is not Status.unknown, value.record.name
+    facts = make_facts(posting, registry=value)
+    found = sorted({f.rule for c in checks for f in c.check(posting, facts)})
+    assert found == sorted(case["expect"])
