@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from verifier.models import EnterpriseSummary, Posting
 from verifier.text.normalize import PostingText
@@ -21,9 +22,14 @@ from verifier.text.normalize import PostingText
 if TYPE_CHECKING:
     from verifier.resources import Resources
 
+T = TypeVar("T")
+
 # Dotted paths of provider factories `create(resources) -> FactProvider | None`.
 # A new fact family adds one line here; the engine itself never changes.
-PROVIDER_FACTORIES: list[str] = ["verifier.registry.provider.create"]
+PROVIDER_FACTORIES: list[str] = [
+    "verifier.registry.provider.create",
+    "verifier.dedup.provider.create",
+]
 
 
 class FactUnavailable(Exception):
@@ -43,12 +49,21 @@ class Facts:
     text: PostingText
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
         """A resolved fact; raises FactUnavailable when its provider failed."""
         if name in self.errors:
             raise FactUnavailable(name, self.errors[name])
         return self.values.get(name)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """Work several checks share for this posting (a salary parse ...), built once."""
+        try:
+            return self.cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.cache[key] = build()
+            return value
 
 
 class FactProvider(ABC):

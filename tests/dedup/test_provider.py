@@ -1,0 +1,173 @@
+"""The duplicate index across two portals, on SQLite and PostgreSQL (the `db_url` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import make_facts, make_posting
+from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
+from verifier.dedup.fact import DuplicateFact
+from verifier.dedup.index import FingerprintIndex
+from verifier.dedup.portal import current_portal, portal_scope
+from verifier.dedup.provider import DuplicatesProvider
+from verifier.models import Finding, Posting, Severity
+from verifier.pipeline.facts import posting_text
+from verifier.store import migrate
+from verifier.store.db import create_engine
+
+TEMPLATE = (
+    "公司因业务扩张诚招网络客服，工作内容：通过在线平台回复顾客咨询，记录顾客需求并转交相关部门，"
+    "每日整理聊天记录。要求会基本电脑操作，打字速度每分钟四十字以上，有耐心，普通话标准。"
+    "入职即签劳动合同，缴纳五险，提供带薪培训，表现优秀者可晋升为客服主管。"
+)
+OTHER = (
+    "负责仓库货物的入库、出库与盘点，按订单分拣打包并核对数量，保证发货及时准确；"
+    "定期整理库位，维护叉车与货架等仓储设备，协助做好消防安全检查。"
+)
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(db_url)
+    await migrate.upgrade(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def provider(engine: AsyncEngine) -> DuplicatesProvider:
+    p = DuplicatesProvider(FingerprintIndex(engine))
+    await p.start()
+    return p
+
+
+def posting(pid: str, employer: str, description: str = TEMPLATE, **kw: Any) -> Posting:
+    return make_posting(posting_id=pid, title=kw.pop("title", "网络客服"),
+                        enterprise={"name": employer}, description=description, **kw)
+
+
+async def resolve(provider: DuplicatesProvider, portal: str, p: Posting) -> DuplicateFact:
+    with portal_scope(portal):
+        fact = await provider.resolve(p, posting_text(p))
+    assert isinstance(fact, DuplicateFact)
+    return fact
+
+
+def judge(p: Posting, fact: DuplicateFact, **params: Any) -> list[Finding]:
+    return DuplicateCheck(DuplicateParams(**params)).check(p, make_facts(p, duplicates=fact))
+
+
+async def test_same_text_under_another_employer_on_another_portal(
+        provider: DuplicatesProvider) -> None:
+    first = posting("a-1", "北京甲乙信息技术有限公司")
+    assert (await resolve(provider, "portal-a", first)).hits == ()
+    second = posting("b-9", "上海丙丁商务咨询有限公司")
+    fact = await resolve(provider, "portal-b", second)
+    assert [(h.same_employer, h.same_portal) for h in fact.hits] == [(False, False)]
+    assert fact.hits[0].similarity >= 0.95
+    found = judge(second, fact)
+    assert [f.rule for f in found] == ["duplicate.cross_employer"]
+    assert found[0].severity is Severity.info  # one other employer: info
+    # The other portal's posting is named only by an opaque reference.
+    dumped = found[0].model_dump_json()
+    for secret in ("portal-a", "a-1", "北京甲乙", "在线平台回复顾客咨询"):
+        assert secret not in dumped
+
+
+async def test_a_template_under_two_other_employers_is_a_flag(provider: DuplicatesProvider) -> None:
+    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
+    await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+    third = posting("a-2", "广州戊己贸易有限公司")
+    found = judge(third, await resolve(provider, "portal-a", third))
+    assert [(f.rule, f.severity) for f in found] == [("duplicate.cross_employer", Severity.flag)]
+    assert found[0].evidence.data["other_count"] == 2
+
+
+async def test_same_job_other_portal_different_pay_is_inconsistent(
+        provider: DuplicatesProvider) -> None:
+    employer = "北京甲乙信息技术有限公司"
+    await resolve(provider, "portal-a", posting("a-1", employer, salary={"text": "4000-5000元/月"}))
+    second = posting("b-1", employer, salary={"text": "8000-12000元/月"}, headcount=3)
+    fact = await resolve(provider, "portal-b", second)
+    assert [(h.same_employer, h.same_title, h.same_portal) for h in fact.hits] == [
+        (True, True, False)]
+    found = judge(second, fact)
+    assert [(f.rule, f.severity) for f in found] == [("duplicate.inconsistent", Severity.flag)]
+    differs = found[0].evidence.data["differs"]
+    assert differs["pay_monthly"] == {"this": [8000.0, 12000.0], "other": [4000.0, 5000.0]}
+    assert "a-1" not in found[0].model_dump_json()
+
+
+@pytest.mark.parametrize(("first", "second", "rules"), [
+    ({}, {}, []),                                                          # identical: fine
+    ({"headcount": 3}, {"headcount": 8}, [("duplicate.inconsistent", Severity.info)]),
+    ({"location": {"province": "北京", "city": "北京"}},
+     {"location": {"province": "上海", "city": "上海市"}},
+     [("duplicate.inconsistent", Severity.flag)]),
+])
+async def test_which_differences_count(provider: DuplicatesProvider, first: dict[str, Any],
+                                       second: dict[str, Any], rules: list[Any]) -> None:
+    employer = "北京甲乙信息技术有限公司"
+    await resolve(provider, "portal-a", posting("a-1", employer, **first))
+    p = posting("b-1", employer, **second)
+    assert [(f.rule, f.severity) for f in judge(p, await resolve(provider, "portal-b", p))] == rules
+
+
+async def test_same_employer_same_portal_is_not_inconsistent(provider: DuplicatesProvider) -> None:
+    employer = "北京甲乙信息技术有限公司"
+    await resolve(provider, "portal-a", posting("a-1", employer, headcount=3))
+    p = posting("a-2", employer, headcount=9)
+    assert judge(p, await resolve(provider, "portal-a", p)) == []
+
+
+async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> None:
+    p = posting("a-1", "北京甲乙信息技术有限公司")
+    for _ in range(3):
+        assert (await resolve(provider, "portal-a", p)).hits == ()  # never itself
+    assert await provider.index.count() == 1
+    # Changed content under the same id replaces the old fingerprint and its bands.
+    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司",
+                                                description=OTHER))
+    assert await provider.index.count() == 1
+    probe = posting("b-1", "上海丙丁商务咨询有限公司")
+    assert (await resolve(provider, "portal-b", probe)).hits == ()
+
+
+async def test_concurrent_first_sightings_store_one_row(provider: DuplicatesProvider) -> None:
+    p = posting("a-1", "北京甲乙信息技术有限公司")
+    await asyncio.gather(*(resolve(provider, "portal-a", p) for _ in range(4)))
+    assert await provider.index.count() == 1
+
+
+async def test_unrelated_text_is_no_hit(provider: DuplicatesProvider) -> None:
+    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
+    assert (await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司",
+                                                         description=OTHER))).hits == ()
+
+
+async def test_unmigrated_database_leaves_the_fact_absent(tmp_path: Path) -> None:
+    eng = create_engine(f"sqlite+aiosqlite:///{tmp_path}/old.db")
+    try:
+        p = DuplicatesProvider(FingerprintIndex(eng))
+        await p.start()
+        post = posting("a-1", "北京甲乙信息技术有限公司")
+        assert await p.resolve(post, posting_text(post)) is None
+    finally:
+        await eng.dispose()
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    (None, "unknown"),
+    ("https://bj.58.com/job/123.shtml", "58.com"),
+    ("not a url", "unknown"),
+])
+def test_portal_without_scope_comes_from_the_source_url(url: str | None, expected: str) -> None:
+    assert current_portal(make_posting(source_url=url)) == expected
+    with portal_scope("zhaopin"):
+        assert current_portal(make_posting(source_url=url)) == "zhaopin"

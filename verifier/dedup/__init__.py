@@ -1,0 +1,1 @@
+"""Near-duplicate postings across employers and portals: fingerprints, SQL band index, fact."""

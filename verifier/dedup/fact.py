@@ -1,0 +1,33 @@
+"""The `duplicates` fact: near-duplicates of a posting among other postings already seen.
+
+Built by `verifier.dedup.provider` (I/O) and read by `verifier.checks.duplicate` (pure).
+Another posting is named only by its opaque reference; of its content only the compared
+fields (monthly pay range, city, headcount) in normalized form, and only where they differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateHit:
+    """One other posting whose text resembles this one."""
+
+    ref: str
+    similarity: float
+    same_employer: bool
+    same_title: bool
+    same_portal: bool
+    differs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Compared field → {"this": value, "other": value}, only for fields that differ."""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateFact:
+    """This posting's reference, its shingle count and the similar postings found."""
+
+    ref: str
+    shingles: int
+    hits: tuple[DuplicateHit, ...] = ()

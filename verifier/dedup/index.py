@@ -1,0 +1,188 @@
+"""The fingerprint index in SQL: one row per (portal, posting_id), one band row per LSH band.
+
+Candidates are the fingerprints sharing at least one band key with the query, found through
+the primary key of `fingerprint_bands` (an index seek per band, never a scan); their
+similarity is then estimated from the stored signatures. An upsert replaces the posting's
+row and bands in one transaction, so a portal retrying the same posting never adds a second
+fingerprint. The same code runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    not_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from verifier.dedup.fingerprint import Fingerprint
+
+# Own metadata: these tables are created by migration 0003, not by the spine's metadata.
+metadata = MetaData()
+
+fingerprints = Table(
+    "fingerprints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("portal", String(64), nullable=False),
+    Column("posting_id", String(128), nullable=False),
+    Column("ref", String(32), nullable=False),
+    Column("employer_key", Text, nullable=False),
+    Column("uscc", String(40)),
+    Column("title_key", Text, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("pay_min", Float),
+    Column("pay_max", Float),
+    Column("city", Text),
+    Column("headcount", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+bands = Table(
+    "fingerprint_bands", metadata,
+    Column("band_key", BigInteger, primary_key=True),
+    Column("fingerprint_id", Integer, ForeignKey("fingerprints.id", ondelete="CASCADE"),
+           primary_key=True),
+)
+
+
+def opaque_ref(portal: str, posting_id: str) -> str:
+    """A stable reference to a posting that reveals neither its portal nor its id."""
+    digest = hashlib.sha256(f"{portal}\0{posting_id}".encode()).hexdigest()
+    return "fp-" + digest[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the index keeps of one posting: fingerprint plus the fields compared across portals."""
+
+    portal: str
+    posting_id: str
+    employer_key: str
+    title_key: str
+    fingerprint: Fingerprint
+    uscc: str | None = None
+    pay_min: float | None = None
+    pay_max: float | None = None
+    city: str | None = None
+    headcount: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """This entry's opaque reference."""
+        return opaque_ref(self.portal, self.posting_id)
+
+    def row(self, now: datetime) -> dict[str, object]:
+        """The `fingerprints` row."""
+        return {
+            "portal": self.portal, "posting_id": self.posting_id, "ref": self.ref,
+            "employer_key": self.employer_key, "uscc": self.uscc, "title_key": self.title_key,
+            "signature": self.fingerprint.signature, "size": self.fingerprint.size,
+            "pay_min": self.pay_min, "pay_max": self.pay_max, "city": self.city,
+            "headcount": self.headcount, "updated_at": now,
+        }
+
+
+class FingerprintIndex:
+    """Near-duplicate lookup and idempotent recording over one database."""
+
+    def __init__(self, engine: AsyncEngine, max_candidates: int = 50) -> None:
+        self.engine = engine
+        self.max_candidates = max_candidates
+
+    async def similar(self, entry: Entry) -> list[tuple[Entry, float]]:
+        """Other postings sharing a band with `entry`, with estimated similarity, best first."""
+        keys = entry.fingerprint.band_keys()
+        if not keys:
+            return []
+        shared = func.count().label("shared")
+        ids = (
+            select(bands.c.fingerprint_id, shared)
+            .where(bands.c.band_key.in_(keys))
+            .group_by(bands.c.fingerprint_id)
+            .order_by(shared.desc(), bands.c.fingerprint_id)
+            .limit(self.max_candidates + 1)
+            .subquery()
+        )
+        query = (
+            select(fingerprints)
+            .join(ids, ids.c.fingerprint_id == fingerprints.c.id)
+            .where(not_(and_(fingerprints.c.portal == entry.portal,
+                             fingerprints.c.posting_id == entry.posting_id)))
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        out = []
+        for r in rows:
+            other = Entry(
+                portal=r["portal"], posting_id=r["posting_id"], employer_key=r["employer_key"],
+                title_key=r["title_key"], fingerprint=Fingerprint(bytes(r["signature"]), r["size"]),
+                uscc=r["uscc"], pay_min=r["pay_min"], pay_max=r["pay_max"], city=r["city"],
+                headcount=r["headcount"],
+            )
+            out.append((other, entry.fingerprint.similarity(other.fingerprint)))
+        out.sort(key=lambda t: (-t[1], t[0].ref))
+        return out
+
+    async def record(self, entry: Entry, now: datetime) -> None:
+        """Insert or replace the entry for (portal, posting_id), bands included."""
+        for attempt in range(2):
+            try:
+                await self._record(entry, now)
+                return
+            except IntegrityError:
+                if attempt:  # a concurrent insert won twice: give up loudly
+                    raise
+
+    async def _record(self, entry: Entry, now: datetime) -> None:
+        row = entry.row(now)
+        key = and_(fingerprints.c.portal == entry.portal,
+                   fingerprints.c.posting_id == entry.posting_id)
+        async with self.engine.begin() as conn:
+            fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar()
+            if fid is None:
+                res = await conn.execute(insert(fingerprints).values(**row))
+                fid = res.inserted_primary_key[0] if res.inserted_primary_key else None
+                if fid is None:  # pragma: no cover - both dialects return the key
+                    fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar_one()
+            else:
+                await conn.execute(
+                    update(fingerprints).where(fingerprints.c.id == fid).values(**row))
+                await conn.execute(delete(bands).where(bands.c.fingerprint_id == fid))
+            keys = sorted(set(entry.fingerprint.band_keys()))
+            if keys:
+                await conn.execute(insert(bands),
+                                   [{"band_key": k, "fingerprint_id": fid} for k in keys])
+
+    async def count(self) -> int:
+        """How many postings the index holds."""
+        async with self.engine.connect() as conn:
+            got = await conn.execute(select(func.count()).select_from(fingerprints))
+            return int(got.scalar_one())
+
+    async def ready(self) -> bool:
+        """Whether the tables exist (migration 0003 applied)."""
+        async with self.engine.connect() as conn:
+            return bool(await conn.run_sync(
+                lambda c: c.dialect.has_table(c, "fingerprint_bands")))
