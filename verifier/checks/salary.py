@@ -55,7 +55,7 @@ class SalaryCheck(Check):
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Judge the notation of the posting's salary."""
         p: SalaryParams = self.params
-        sal = stated_salary(posting)
+        sal = stated_salary(posting, facts)
         spans = salary_spans(posting, sal)
         if sal is None or sal.status in ("empty", "negotiable"):
             if sal is None and not p.flag_missing:

@@ -109,7 +109,7 @@ class MarketCheck(Check):
         """Compare the top of the stated pay with the plausible band."""
         p: MarketParams = self.params
         out: list[Finding] = []
-        sal = stated_salary(posting)
+        sal = stated_salary(posting, facts)
         title = facts.text.view("title").norm
         unskilled = any(w in title for w in p.unskilled_titles)
         ok = sal is not None and sal.status == "ok" and sal.currency == "CNY"

@@ -17,7 +17,7 @@ from verifier.checks.base import Check, RuleSpec
 from verifier.checks.salary_posting import salary_spans, stated_salary, text_parse
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
-from verifier.text.salary import SalaryParse, find_pay
+from verifier.text.salary import SalaryParse, iter_pay
 
 
 class MismatchParams(BaseModel):
@@ -60,14 +60,15 @@ class MismatchCheck(Check):
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Compare the stated salary with its own text and with the description."""
-        sal = stated_salary(posting)
-        if sal is None:
-            return []
+        sal = stated_salary(posting, facts)
+        if sal is None or _bounds(sal) is None:
+            return []  # no figures to compare: nothing can disagree with them
         own = text_parse(posting)
         if own is not None and own is not sal and self._disagree(sal, own):
             return [self._finding("salary.text", sal, own, salary_spans(posting, own))]
         text = posting.description
-        for said in find_pay(text):
+        # Lazily, over the shared normalized view: the first disagreement decides.
+        for said in iter_pay(text, facts.text.view("description").norm):
             if self._disagree(sal, said):
                 span = Span(field="description", start=said.start, end=said.end,
                             text=text[said.start:said.end])

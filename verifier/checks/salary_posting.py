@@ -8,9 +8,13 @@ portal entered them as numbers; the text fills in what they lack (unit, months p
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from verifier.models import Posting, Span
 from verifier.text.salary import SalaryParse, Unit, parse
+
+if TYPE_CHECKING:
+    from verifier.pipeline.facts import Facts
 
 TEXT_FIELD = "salary.text"
 
@@ -28,8 +32,17 @@ def text_parse(posting: Posting) -> SalaryParse | None:
     return parse_cached(posting.salary.text)
 
 
-def stated_salary(posting: Posting) -> SalaryParse | None:
-    """The salary to judge: structured figures when given, else the text; None when absent."""
+def stated_salary(posting: Posting, facts: Facts | None = None) -> SalaryParse | None:
+    """The salary to judge: structured figures when given, else the text; None when absent.
+
+    With `facts`, built once per posting and shared by every salary check.
+    """
+    if facts is None:
+        return _stated(posting)
+    return facts.memo("salary.stated", lambda: _stated(posting))
+
+
+def _stated(posting: Posting) -> SalaryParse | None:
     sal = posting.salary
     if sal is None:
         return None

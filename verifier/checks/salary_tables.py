@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,12 +31,14 @@ _PROVINCE_SUFFIX = re.compile(
 _CITY_SUFFIX = re.compile(r"(?:市|地区|盟)$")
 
 
+@lru_cache(maxsize=1024)
 def region_name(name: str | None) -> str:
     """`广东省` → `广东`, `广西壮族自治区` → `广西`, `北京市` → `北京` (also traditional forms)."""
     s = normalize(name or "").strip().replace(" ", "")
     return _PROVINCE_SUFFIX.sub("", s) if len(s) > 2 else s
 
 
+@lru_cache(maxsize=1024)
 def city_name(name: str | None) -> str:
     """`深圳市` → `深圳`; an empty string when unknown."""
     s = normalize(name or "").strip().replace(" ", "")

@@ -61,7 +61,7 @@ class MinWageCheck(Check):
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Compare the lowest stated pay with the minimum wage in force."""
-        sal = stated_salary(posting)
+        sal = stated_salary(posting, facts)
         loc = posting.location
         if sal is None or sal.status != "ok" or sal.currency != "CNY" or loc is None:
             return []

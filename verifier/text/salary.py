@@ -15,6 +15,7 @@ one-to-one, see `verifier.text.normalize`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -58,7 +59,7 @@ _NOT_PAY_AFTER = re.compile(
     r"\s*(?:年(?!薪)|个|薪|险|人|岁|届|号|天|周|月|小时|日|分|点|%|:|、|\)|）|\.(?!\d))"
 )
 _MONTHS = re.compile(r"(?:[·•.x×*/]\s*)?(?P<n>\d{1,2}|[十一二三四五六七八九]{1,3})\s*薪")
-_MONTHS_X = re.compile(r"^\s*[·•x×*]\s*(?P<n>\d{2})(?!\d)")
+_MONTHS_X = re.compile(r"\s*[·•x×*]\s*(?P<n>\d{2})(?!\d)")  # used with .match(norm, pos)
 _NEGOTIABLE = re.compile(r"面议|面谈|议价|可议|可谈|商议|协商|待定|negotiable")
 _BASE = re.compile(r"底薪|保底|基本工资|基本薪资|无责")
 _COMMISSION_WORDS = re.compile(r"提成|佣金|绩效|计件|分红|上不封顶")
@@ -173,8 +174,34 @@ def _find_amount(norm: str, start: int = 0, stop: int | None = None) -> re.Match
     return None
 
 
+def _months_search(norm: str, after: int) -> re.Match[str] | None:
+    """`_MONTHS.search(norm, after)`, scanning only up to each 薪 (every match ends at one).
+
+    A match holds exactly one 薪, its last character, so the leftmost match ends at the
+    first 薪 that ends any match, and a match ending at a later 薪 starts after an earlier
+    one. A match ending at 薪 (offset k) is [mark][spaces](1-3 numerals)[spaces]薪, so it
+    starts no earlier than `lo` below: searching [lo, k] for each 薪 in turn finds the same
+    match, and a text with no 薪 after `after` costs one `str.find`.
+    """
+    pos = after
+    k = norm.find("薪", pos)
+    while k >= 0:
+        j = k
+        while j > pos and norm[j - 1].isspace():
+            j -= 1
+        lo = j - 3
+        while lo > pos and norm[lo - 1].isspace():
+            lo -= 1
+        m = _MONTHS.search(norm, max(pos, lo - 1), k + 1)
+        if m is not None:
+            return m
+        pos = k + 1
+        k = norm.find("薪", pos)
+    return None
+
+
 def _months(norm: str, after: int) -> tuple[int | None, str | None]:
-    m = _MONTHS_X.match(norm[after:]) or _MONTHS.search(norm, after)
+    m = _MONTHS_X.match(norm, after) or _months_search(norm, after)
     if not m:
         return None, None
     value = number_value(m.group("n"))
@@ -276,13 +303,18 @@ def _unit(
 
 def find_pay(text: str) -> list[SalaryParse]:
     """Pay statements in free text (after a pay word such as 月薪/工资/待遇), in order."""
-    norm = normalize(text or "")
-    out: list[SalaryParse] = []
+    return list(iter_pay(text))
+
+
+def iter_pay(text: str, norm: str | None = None) -> Iterator[SalaryParse]:
+    """`find_pay` one statement at a time; `norm` is `normalize(text)` when already known."""
+    text = text or ""
+    norm = normalize(text) if norm is None else norm
     pos = 0
     while True:
         kw = _PAY_WORDS.search(norm, pos)
         if kw is None:
-            return out
+            return
         stop_m = _CLAUSE_END.search(norm, kw.end())
         stop = min(stop_m.start() if stop_m else len(norm), kw.end() + 40)
         # The figure must follow the pay word closely ("月薪8000", "薪资：8-12K").
@@ -294,5 +326,5 @@ def find_pay(text: str) -> list[SalaryParse]:
             continue
         got = _parse(text, norm, kw.start(), stop)
         if got.status == "ok" and got.currency == "CNY":
-            out.append(got)
+            yield got
             pos = max(pos, got.end)
