@@ -60,14 +60,14 @@ class FactProvider(ABC):
     async def resolve(self, posting: Posting, text: PostingText) -> Any:
         """The fact's value for this posting ("not found" is a value, not an exception)."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Load what the provider needs (indexes, caches) before the first posting."""
 
     def summary(self, value: Any) -> EnterpriseSummary | None:
         """The matched-enterprise summary this fact gives the decision, if any."""
         return None
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release resources."""
 
 
@@ -86,7 +86,7 @@ def posting_text(posting: Posting) -> PostingText:
 
 
 async def resolve_all(
-    providers: list[FactProvider], posting: Posting, facts: Facts, timeout: float
+    providers: list[FactProvider], posting: Posting, facts: Facts, limit_s: float
 ) -> None:
     """Run every provider concurrently; failures and time-outs become `facts.errors`."""
     if not providers:
@@ -94,10 +94,10 @@ async def resolve_all(
 
     async def one(p: FactProvider) -> None:
         try:
-            facts.values[p.name] = await asyncio.wait_for(p.resolve(posting, facts.text), timeout)
+            facts.values[p.name] = await asyncio.wait_for(p.resolve(posting, facts.text), limit_s)
         except TimeoutError:
-            facts.errors[p.name] = f"timed out after {timeout:.3f}s"
-        except Exception as exc:  # noqa: BLE001 - isolate any provider failure (fail closed)
+            facts.errors[p.name] = f"timed out after {limit_s:.3f}s"
+        except Exception as exc:  # isolate any provider failure (fail closed)
             facts.errors[p.name] = f"{type(exc).__name__}: {exc}"
 
     if len(providers) == 1:
