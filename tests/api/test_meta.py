@@ -53,3 +53,14 @@ async def test_reload_needs_admin_and_keeps_version_when_unchanged(client: Clien
     resp = await client.post("/v1/admin/rules/reload", headers=ADMIN)
     assert resp.status == 200
     assert (await resp.json())["rules_version"] == before
+
+
+def test_committed_openapi_copy_is_current() -> None:
+    """docs/openapi.json is regenerated with `verifier openapi > docs/openapi.json`."""
+    import json
+    from pathlib import Path
+
+    from verifier.api.openapi import spec
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+    assert json.loads(committed.read_text()) == json.loads(json.dumps(spec()))
