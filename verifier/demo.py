@@ -33,9 +33,10 @@ async def install_demo(res: Resources) -> None:
                 await create_key(res.engine, name, role, key)
             except IntegrityError:  # another worker inserted it first
                 pass
-    from verifier.registry.demo import install_demo_registry
+    if res.settings.demo_registry:
+        from verifier.registry.demo import install_demo_registry
 
-    added = await install_demo_registry(res.engine, res.settings.rules_dir)
-    if added:
-        log.warning("DEMO MODE: loaded %d demo registry records", added)
+        added = await install_demo_registry(res.engine, res.settings.rules_dir)
+        if added:
+            log.warning("DEMO MODE: loaded %d demo registry records", added)
     log.warning("DEMO MODE: well-known API keys are active: %s", ", ".join(DEMO_KEYS))
