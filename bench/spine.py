@@ -53,7 +53,7 @@ def wait_ready(url: str, timeout: float = 60) -> None:
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:  # not up yet
             time.sleep(0.2)
     raise RuntimeError(f"{url} not ready")
 

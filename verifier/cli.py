@@ -174,6 +174,16 @@ def audit_verify(database_url: str | None) -> None:
     sys.exit(1)
 
 
+@main.command("openapi")
+def openapi_cmd() -> None:
+    """Print the OpenAPI 3.1 document (the same one `/openapi.json` serves)."""
+    import json
+
+    from verifier.api.openapi import spec
+
+    click.echo(json.dumps(spec(), ensure_ascii=False, indent=2, sort_keys=True))
+
+
 def _load_commands() -> None:
     import verifier.commands as pkg
 

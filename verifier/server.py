@@ -53,6 +53,11 @@ async def _migrate(settings: Settings) -> None:
     try:
         if await migrate.current_revision(engine) is None:
             await migrate.upgrade(engine)
+        if settings.demo:  # once, here, rather than racing in every worker
+            from verifier.demo import install_demo
+            from verifier.resources import Resources
+
+            await install_demo(Resources(settings=settings, engine=engine))
     finally:
         await engine.dispose()
 

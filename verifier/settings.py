@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         default="memory", validation_alias=_env("REGISTRY_BACKEND")
     )
     demo: bool = Field(default=False, validation_alias=_env("DEMO"))
+    demo_registry: bool = Field(default=True, validation_alias=_env("DEMO_REGISTRY"))
+    """With `demo`: also load fixtures/registry/demo.jsonl into an empty registry."""
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
 
     @property

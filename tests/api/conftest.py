@@ -24,7 +24,7 @@ def make_settings(db_url: str, redis_url: str | None, **extra: Any) -> Settings:
     """Test settings: demo keys, the repo's rules, fast epoch polling."""
     return Settings.model_validate({
         "DATABASE_URL": db_url, "REDIS_URL": redis_url, "RULES_DIR": str(ROOT / "rules"),
-        "DEMO": True, "EPOCH_POLL_S": 0.2, **extra,
+        "DEMO": True, "DEMO_REGISTRY": False, "EPOCH_POLL_S": 0.2, **extra,
     })
 
 

@@ -23,7 +23,7 @@ JSON = st.recursive(
     max_leaves=20,
 )
 ANY_VALUE = JSON | st.text(max_size=300) | st.integers(min_value=-(2**70), max_value=2**70)
-FIELDS = list(posting_dict().keys()) + ["company_profile", "channel", "campaign", "experience"]
+FIELDS = [*posting_dict().keys(), "company_profile", "channel", "campaign", "experience"]
 
 
 @st.composite

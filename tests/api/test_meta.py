@@ -53,3 +53,29 @@ async def test_reload_needs_admin_and_keeps_version_when_unchanged(client: Clien
     resp = await client.post("/v1/admin/rules/reload", headers=ADMIN)
     assert resp.status == 200
     assert (await resp.json())["rules_version"] == before
+
+
+def test_committed_openapi_copy_is_current() -> None:
+    """docs/openapi.json is regenerated with `verifier openapi > docs/openapi.json`."""
+    import json
+    from pathlib import Path
+
+    from verifier.api.openapi import spec
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+    assert json.loads(committed.read_text()) == json.loads(json.dumps(spec()))
+
+
+async def test_dead_redis_degrades_nothing(aiohttp_client: Any, tmp_path: Any) -> None:
+    """Redis configured but unreachable: decisions and reloads still work (SQL is the authority)."""
+    from tests.api.conftest import make_settings
+    from verifier.api.app import create_app
+
+    app = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path}/r.db",
+                                   "redis://127.0.0.1:1/0"))
+    client = await aiohttp_client(app)
+    resp = await client.post("/v1/postings/verify", json=posting_dict(), headers=PORTAL)
+    assert resp.status == 200
+    assert (await client.post("/v1/admin/rules/reload", headers=ADMIN)).status == 200
+    again = await client.get("/v1/postings/p-1/decision", headers=PORTAL)
+    assert (await again.json())["decision_id"] == (await resp.json())["decision_id"]

@@ -1,4 +1,4 @@
-"""The portal API: verify, batch, read back; every bad input gets a 4xx problem and writes nothing."""
+"""Portal API: verify, batch, read back; every bad input gets a 4xx problem, writes nothing."""
 
 from __future__ import annotations
 

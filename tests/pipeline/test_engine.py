@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -31,7 +31,7 @@ class Boom(Check):
     """Always raises."""
 
     id = "boom"
-    rules = {"boom.x": RuleSpec(Severity.info, "x")}
+    rules: ClassVar[dict[str, RuleSpec]] = {"boom.x": RuleSpec(Severity.info, "x")}
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         raise RuntimeError("kaput")
@@ -41,7 +41,7 @@ class NeedsFact(Check):
     """Reads the `slow` fact."""
 
     id = "needs"
-    rules = {"needs.hit": RuleSpec(Severity.info, "x")}
+    rules: ClassVar[dict[str, RuleSpec]] = {"needs.hit": RuleSpec(Severity.info, "x")}
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         return [self.finding("needs.hit", "got")] if facts.get("slow") else []

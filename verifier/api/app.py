@@ -57,7 +57,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
         try:
             await redis.ping()
-        except Exception as exc:  # noqa: BLE001 - Redis is optional: degrade, never fail
+        except Exception as exc:  # Redis is optional: degrade, never fail
             log.warning("Redis at %s unreachable (%s): running without it", settings.redis_url, exc)
     app[RESOURCES] = Resources(settings=settings, engine=db, redis=redis)
     app[KEYS] = KeyCache(db)

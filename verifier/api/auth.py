@@ -15,7 +15,7 @@ PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/docs", "/console")
 
 def principal(request: web.Request) -> Principal:
     """The authenticated caller."""
-    p = request.get(PRINCIPAL)
+    p: Principal | None = request.get(PRINCIPAL)
     if p is None:
         raise ApiError(401, "Unauthorized", "Missing API key.")
     return p

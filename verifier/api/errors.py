@@ -79,9 +79,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         if exc.status == 413:
-            detail = f"The request body is larger than {request.app[SETTINGS].max_body_bytes} bytes."
+            limit = request.app[SETTINGS].max_body_bytes
+            detail = f"The request body is larger than {limit} bytes."
         return problem(exc.status, exc.reason, detail or exc.reason,
                        headers={k: v for k, v in exc.headers.items() if k == "Allow"})
-    except Exception:  # noqa: BLE001 - last resort: log it, answer problem+json
+    except Exception:  # last resort: log it, answer problem+json
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "Internal Server Error", "An unexpected error occurred.")

@@ -39,9 +39,11 @@ def spec() -> dict[str, Any]:
          (Problem, "serialization")],
         ref_template=REF,
     )
-    secured = [{"bearer": []}]
-    body = lambda name: {"required": True, "content": {  # noqa: E731
-        "application/json": {"schema": _ref(name)}}}
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
+
+    def body(name: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
     paths: dict[str, Any] = {
         "/v1/postings/verify": {"post": {
             "summary": "Decide one posting before publishing it", "operationId": "verify",

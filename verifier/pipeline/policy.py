@@ -51,7 +51,7 @@ class PolicyConfig(BaseModel):
 
     flag_threshold: Annotated[float, Field(gt=0, le=100)] = 60
     default_scores: dict[Severity, Annotated[float, Field(ge=0, le=100)]] = Field(
-        default_factory=lambda: {Severity.info: 5, Severity.flag: 30, Severity.reject: 100}
+        default_factory=lambda: {Severity.info: 5.0, Severity.flag: 30.0, Severity.reject: 100.0}
     )
     rules: dict[str, RuleOverride] = Field(default_factory=dict)
     combination: list[Combination] = Field(default_factory=list)

@@ -103,7 +103,7 @@ async def verify_chain(engine: AsyncEngine) -> ChainReport:
     async for row in _rows(engine):
         count += 1
 
-        def bad(reason: str, row: Any = row) -> ChainReport:
+        def bad(reason: str, row: Any = row, count: int = count) -> ChainReport:
             return ChainReport(False, count, row.seq, row.seq, row.decision_id, reason)
 
         if row.seq != expected_seq:

@@ -47,7 +47,7 @@ async def bump(engine: AsyncEngine, name: str, redis: Redis | None = None) -> in
     if redis is not None:
         try:
             await redis.publish(CHANNEL, name)
-        except Exception as exc:  # noqa: BLE001 - Redis is an accelerator; polling covers it
+        except Exception as exc:  # Redis is an accelerator; polling covers it
             log.warning("could not announce epoch %s on Redis: %s", name, exc)
     return value
 
@@ -97,7 +97,7 @@ class EpochWatcher:
                 self.seen[name] = value
                 try:
                     await self.callback(name, value)
-                except Exception:  # noqa: BLE001 - a failed refresh is retried next change
+                except Exception:  # a failed refresh is retried next change
                     log.exception("refresh for epoch %s failed", name)
 
     async def _poll(self) -> None:
@@ -107,7 +107,7 @@ class EpochWatcher:
             self._wake.clear()
             try:
                 await self.check()
-            except Exception as exc:  # noqa: BLE001 - keep watching through DB hiccups
+            except Exception as exc:  # keep watching through DB hiccups
                 log.warning("epoch poll failed: %s", exc)
 
     async def _listen(self) -> None:
@@ -123,6 +123,6 @@ class EpochWatcher:
                         self._wake.set()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - Redis down: polling still works
+            except Exception as exc:  # Redis down: polling still works
                 log.warning("epoch listener lost Redis: %s; retrying", exc)
                 await asyncio.sleep(self.poll_s)

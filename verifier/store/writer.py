@@ -52,7 +52,7 @@ class DecisionWriter:
         self.engine = engine
         self.max_batch = max_batch
         self.linger = linger_ms / 1000.0
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()  # None: stop
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.rows = 0
@@ -60,29 +60,33 @@ class DecisionWriter:
         self._sync: Engine | None = None
         self._lock: int | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the writer task is alive."""
+        return self._task is not None and not self._task.done()
+
     async def start(self) -> None:
         """Start the writer task."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="decision-writer")
 
     async def close(self) -> None:
-        """Finish what is queued, then stop."""
+        """Write everything already queued, then stop (new submissions are refused)."""
         if self._task is None:
             return
-        while not self._queue.empty():
-            await asyncio.sleep(0.01)
-        self._task.cancel()
+        task, self._task = self._task, None
+        self._queue.put_nowait(None)
         try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
-        self._task = None
+            await asyncio.wait_for(asyncio.shield(task), 30)
+        except TimeoutError:
+            task.cancel()
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+        self._thread.shutdown(wait=False)
 
     async def submit(self, decision: Decision) -> Decision:
         """Log one decision; returns it as stored (or the earlier one for a retry)."""
@@ -98,12 +102,20 @@ class DecisionWriter:
         return list(await asyncio.gather(*(asyncio.shield(p.future) for p in pending)))
 
     async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
+        stop = False
+        while not stop:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
             if self.linger:
                 await asyncio.sleep(self.linger)
             while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
             try:
                 results = await self._write([p.decision for p in batch])
             except asyncio.CancelledError:
@@ -111,7 +123,7 @@ class DecisionWriter:
                     if not p.future.done():
                         p.future.set_exception(StoreUnavailable("writer stopped"))
                 raise
-            except Exception as exc:  # noqa: BLE001 - every caller must hear of the failure
+            except Exception as exc:  # every caller must hear of the failure
                 log.warning("decision batch of %d not written: %s", len(batch), exc)
                 for p in batch:
                     if not p.future.done():
