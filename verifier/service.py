@@ -11,6 +11,7 @@ import orjson
 
 from verifier.models import Decision, Posting
 from verifier.pipeline.engine import Engine, Evaluation
+from verifier.pipeline.facts import SideWrite
 from verifier.store.writer import DecisionWriter
 
 
@@ -64,6 +65,7 @@ class Verifier:
         """Decide several postings; each is committed to the log before this returns."""
         out: list[Decision | None] = []
         todo: list[Decision] = []
+        sides: list[list[SideWrite]] = []
         slots: list[int] = []
         for posting in postings:
             chash = content_hash(posting)
@@ -76,8 +78,9 @@ class Verifier:
             slots.append(len(out))
             out.append(None)
             todo.append(build_decision(portal, posting, chash, ev, now))
+            sides.append(ev.side_writes)
         if todo:
-            stored = await self.writer.submit_many(todo)
+            stored = await self.writer.submit_many(todo, sides)
             for i, d in zip(slots, stored, strict=True):
                 out[i] = d
                 self._remember(d)

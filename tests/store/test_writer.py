@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -179,3 +180,29 @@ async def test_unreachable_database_fails_every_waiting_caller() -> None:
     finally:
         await w.close()
         await eng.dispose()
+
+
+async def test_side_writes_commit_with_new_decisions_only(
+    engine: AsyncEngine, writer: DecisionWriter
+) -> None:
+    from sqlalchemy import Connection
+
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE side (posting TEXT)"))
+
+    def mark(name: str) -> Any:
+        def write(conn: Connection) -> None:
+            conn.execute(text("INSERT INTO side (posting) VALUES (:p)"), {"p": name})
+        return write
+
+    await writer.submit_many([decision("s1"), decision("s2")], [[mark("s1")], [mark("s2")]])
+    await writer.submit_many([decision("s1")], [[mark("s1-retry")]])  # idempotent: not new
+
+    def failing(conn: Connection) -> None:
+        raise RuntimeError("side write failed")
+
+    await writer.submit_many([decision("s3"), decision("s4")], [[failing], [mark("s4")]])
+    async with engine.connect() as conn:
+        got = sorted(r[0] for r in await conn.execute(text("SELECT posting FROM side")))
+    assert got == ["s1", "s2", "s4"]
+    assert await count(engine) == 4  # a failed side write never costs a decision

@@ -9,12 +9,12 @@ it mid-flight never mixes two rule packs in one decision.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.facts import FactProvider, Facts, posting_text, resolve_all
+from verifier.pipeline.facts import FactProvider, Facts, SideWrite, posting_text, resolve_all
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Evaluation:
     enterprise: EnterpriseSummary | None
     rules_version: str
     timings_ms: dict[str, float]
+    side_writes: list[SideWrite] = field(default_factory=list)
 
 
 class Engine:
@@ -78,6 +79,7 @@ class Engine:
                 "facts": round((t1 - t0) * 1000, 3),
                 "checks": round((t2 - t1) * 1000, 3),
             },
+            side_writes=facts.side_writes,
         )
 
 

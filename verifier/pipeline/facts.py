@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from sqlalchemy import Connection
+
 from verifier.models import EnterpriseSummary, Posting
 from verifier.text.normalize import PostingText
 
@@ -30,6 +32,10 @@ PROVIDER_FACTORIES: list[str] = [
     "verifier.registry.provider.create",
     "verifier.dedup.provider.create",
 ]
+
+
+SideWrite = Callable[[Connection], None]
+"""A synchronous function that executes SQL on the writer's open transaction."""
 
 
 class FactUnavailable(Exception):
@@ -50,6 +56,10 @@ class Facts:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    side_writes: list[SideWrite] = field(default_factory=list)
+    """Statements a provider wants committed together with this posting's decision (e.g. its
+    duplicate-detection fingerprint): run by the decision writer inside the same group-commit
+    transaction, only when the decision is new (not an idempotent retry)."""
 
     def get(self, name: str) -> Any:
         """A resolved fact; raises FactUnavailable when its provider failed."""

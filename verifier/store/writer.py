@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Decision, Outcome
+from verifier.pipeline.facts import SideWrite
 from verifier.store.chain import canonical, columns, row_hash
 from verifier.store.db import create_sync_engine
 from verifier.store.tables import chain_head, decisions, review_items
@@ -40,6 +41,7 @@ class StoreUnavailable(Exception):
 @dataclass
 class _Pending:
     decision: Decision
+    side_writes: list[SideWrite]
     future: asyncio.Future[Decision] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -92,11 +94,17 @@ class DecisionWriter:
         """Log one decision; returns it as stored (or the earlier one for a retry)."""
         return (await self.submit_many([decision]))[0]
 
-    async def submit_many(self, items: list[Decision]) -> list[Decision]:
-        """Log several decisions; they may share a transaction with other callers'."""
+    async def submit_many(
+        self, items: list[Decision], side_writes: list[list[SideWrite]] | None = None
+    ) -> list[Decision]:
+        """Log several decisions; they may share a transaction with other callers'.
+
+        `side_writes[i]` run in the same transaction as `items[i]`, only if it is new.
+        """
         if self._task is None or self._task.done():
             raise StoreUnavailable("decision writer is not running")
-        pending = [_Pending(d) for d in items]
+        sides = side_writes or [[] for _ in items]
+        pending = [_Pending(d, w) for d, w in zip(items, sides, strict=True)]
         for p in pending:
             self._queue.put_nowait(p)
         return list(await asyncio.gather(*(asyncio.shield(p.future) for p in pending)))
@@ -117,7 +125,7 @@ class DecisionWriter:
                     break
                 batch.append(item)
             try:
-                results = await self._write([p.decision for p in batch])
+                results = await self._write(batch)
             except asyncio.CancelledError:
                 for p in batch:
                     if not p.future.done():
@@ -134,7 +142,7 @@ class DecisionWriter:
                     if not p.future.done():
                         p.future.set_result(r)
 
-    async def _write(self, batch: list[Decision]) -> list[Decision]:
+    async def _write(self, batch: list[_Pending]) -> list[Decision]:
         if self.engine.dialect.name == "sqlite":
             # One hop to a dedicated thread running the whole batch on a synchronous
             # connection: far cheaper than one async round trip per statement.
@@ -146,7 +154,7 @@ class DecisionWriter:
         self.rows += added
         return results
 
-    def _sqlite_write(self, batch: list[Decision]) -> tuple[list[Decision], int]:
+    def _sqlite_write(self, batch: list[_Pending]) -> tuple[list[Decision], int]:
         if self._sync is None or self._sync.url != self.engine.url.set(drivername="sqlite"):
             self._sync = create_sync_engine(self.engine.url)
             self._lock = _writer_lock(self._sync)
@@ -170,8 +178,10 @@ def _writer_lock(engine: Engine) -> int | None:
     return os.open(f"{db}-writer.lock", os.O_RDWR | os.O_CREAT, 0o644)
 
 
-def _write_batch(conn: Connection, batch: list[Decision]) -> tuple[list[Decision], int]:
+def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decision], int]:
     """One group commit's work inside an open transaction; returns results and rows added."""
+    batch = [p.decision for p in pending]
+    side: list[SideWrite] = []
     q = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
     if conn.dialect.name == "postgresql":
         q = q.with_for_update()
@@ -202,7 +212,8 @@ def _write_batch(conn: Connection, batch: list[Decision]) -> tuple[list[Decision
     reviews: list[dict[str, Any]] = []
     out: list[Decision | int] = []
     fresh: dict[tuple[str, str, str], Decision] = {}
-    for d in batch:
+    for item in pending:
+        d = item.decision
         key = (d.portal, d.posting_id, d.content_hash)
         if key in known:
             out.append(known[key])
@@ -228,6 +239,7 @@ def _write_batch(conn: Connection, batch: list[Decision]) -> tuple[list[Decision
                 "status": "pending", "created_at": now,
             })
         fresh[key] = stored
+        side.extend(item.side_writes)
         out.append(stored)
     loaded: dict[int, Decision] = {}
     old = [o for o in out if isinstance(o, int)]
@@ -243,4 +255,12 @@ def _write_batch(conn: Connection, batch: list[Decision]) -> tuple[list[Decision
         conn.execute(
             update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
         )
+        for write in side:
+            # A side write (a fingerprint, a cache row) is never worth losing decisions for:
+            # each runs in a savepoint, and a failure is logged and rolled back alone.
+            try:
+                with conn.begin_nested():
+                    write(conn)
+            except Exception as exc:  # isolate it, keep the decisions
+                log.warning("side write %r failed: %s", getattr(write, "__name__", write), exc)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
