@@ -80,11 +80,15 @@ async def test_same_text_under_another_employer_on_another_portal(
         assert secret not in dumped
 
 
-async def test_a_template_under_two_other_employers_is_a_flag(provider: DuplicatesProvider) -> None:
+async def test_a_template_under_many_other_employers_is_a_flag(
+        provider: DuplicatesProvider) -> None:
     await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
     await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
     third = posting("a-2", "广州戊己贸易有限公司")
-    found = judge(third, await resolve(provider, "portal-a", third))
+    fact = await resolve(provider, "portal-a", third)
+    assert [(f.rule, f.severity) for f in judge(third, fact)] == [
+        ("duplicate.cross_employer", Severity.info)]  # default: a flag from 5 employers on
+    found = judge(third, fact, cross_employer_flag_employers=2)
     assert [(f.rule, f.severity) for f in found] == [("duplicate.cross_employer", Severity.flag)]
     assert found[0].evidence.data["other_count"] == 2
 

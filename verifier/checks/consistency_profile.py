@@ -52,7 +52,7 @@ class ProfileAdCheck(Check):
     rules: ClassVar[dict[str, RuleSpec]] = {
         "content.profile_is_ad": RuleSpec(
             Severity.info, "公司介绍或岗位描述主要是招聘广告用语，而非公司情况或工作职责。",
-            score=20),
+            score=15),
     }
 
     def __init__(self, params: ProfileParams) -> None:

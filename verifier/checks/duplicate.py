@@ -27,7 +27,7 @@ class DuplicateParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cross_employer_similarity: Annotated[float, Field(gt=0, le=1)] = 0.9
-    cross_employer_flag_employers: Annotated[int, Field(ge=1)] = 2
+    cross_employer_flag_employers: Annotated[int, Field(ge=1)] = 5
     min_shingles: Annotated[int, Field(ge=0)] = 60
     inconsistent_similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
     pay_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.05
@@ -52,7 +52,7 @@ class DuplicateCheck(Check):
     rules: ClassVar[dict[str, RuleSpec]] = {
         "duplicate.cross_employer": RuleSpec(
             Severity.info, "岗位描述与其他招聘单位已发布的岗位几乎相同（疑似模板诈骗）。",
-            score=35),
+            score=20),
         "duplicate.inconsistent": RuleSpec(
             Severity.flag, "同一单位的同一岗位在其他平台发布的薪资、地点或人数不一致。", score=30),
     }
