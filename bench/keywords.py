@@ -170,7 +170,7 @@ def main() -> None:
           f"{mb / naive_s:.1f} MB/s as a plain str.translate")
     print("MB/s and post/s: CPU seconds of this process (one core), normalization included;")
     print(f"100k MB/s: the same text as {len(big)} postings of 100,000 characters")
-    print(f"{'phrases':>8} {'keys':>7} {'build s':>8} {'RSS MB':>7} {'AC MB':>6} "
+    print(f"{'phrases':>8} {'keys':>7} {'build s':>8} {'RSS MB':>7} "
           f"{'MB/s':>6} {'post/s':>7} {'finds':>6} {'100k MB/s':>9} | {'re build s':>10} "
           f"{'re MB/s':>8} {'re post/s':>9}")
     for size in (500, 5_000, 50_000):
@@ -184,11 +184,11 @@ def main() -> None:
             entries += make_entries(spec, "keywords.fee_upfront", folder, [], 1, Severity.flag)
         lexicon = Lexicon(entries)
         build = time.perf_counter() - t0
-        ac_mb = lexicon.automaton.get_stats()["total_size"] / 1e6
         grown = rss_mb() - rss0
         check.scanner = Scanner(lexicon, folder, negation, check.params)
-        secs, made = run_check(check, postings)
-        big_secs, _ = run_check(check, big)
+        # Lowest of three runs: other processes on a shared machine only ever add time.
+        secs, made = min(run_check(check, postings) for _ in range(3))
+        big_secs = min(run_check(check, big)[0] for _ in range(3))
         keys = sorted({k for k in (folder.key(e.form) for e in entries)}, key=len, reverse=True)
         t0 = time.perf_counter()
         rx = re.compile("|".join(map(re.escape, keys)))
@@ -196,7 +196,7 @@ def main() -> None:
         re_secs, re_done, _ = run_re(check, rx, postings, args.re_seconds)
         re_mb = sum(len(p.title.encode()) + len(p.description.encode())
                     for p in postings[:re_done]) / 1e6
-        print(f"{size:>8,} {len(lexicon.keys):>7,} {build:>8.2f} {grown:>7.1f} {ac_mb:>6.1f} "
+        print(f"{size:>8,} {len(lexicon.keys):>7,} {build:>8.2f} {grown:>7.1f} "
               f"{mb / secs:>6.1f} {len(postings) / secs:>7.0f} {made:>6} "
               f"{big_mb / big_secs:>9.1f} | {re_build:>10.2f} "
               f"{re_mb / re_secs:>8.2f} {re_done / re_secs:>9.0f}")

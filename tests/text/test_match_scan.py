@@ -8,7 +8,7 @@ import pytest
 
 from verifier.models import Severity
 from verifier.text.kw_data import Fold, KeywordParams, Negation, PhraseSpec
-from verifier.text.kw_lexicon import Encoder, Lexicon, forms_of, make_entries, pinyin_of
+from verifier.text.kw_lexicon import Lexicon, forms_of, make_entries, pinyin_of
 from verifier.text.kw_scan import Match, Scanner
 from verifier.text.match import Folder
 from verifier.text.normalize import TextView
@@ -67,10 +67,15 @@ def test_pinyin_of(phrase: str, pinyin: str | None) -> None:
     assert pinyin_of(phrase) == pinyin
 
 
-@pytest.mark.parametrize(("alphabet", "width"), [(1, 1), (15, 1), (16, 2), (255, 2), (256, 3)])
-def test_encoder_width(alphabet: int, width: int) -> None:
-    keys = [chr(0x4E00 + i) for i in range(alphabet)]
-    assert Encoder(keys).width == width
+def test_hits_report_every_overlapping_key_in_end_order() -> None:
+    folder = Folder({})
+    spec = PhraseSpec(text="x", severity=Severity.flag)
+    entries = [e for t in ("押金", "金", "交押金", "押") for e in make_entries(
+        spec.model_copy(update={"text": t}), "keywords.fee_upfront", folder, [], 1,
+        Severity.flag)]
+    got = [(s, e) for s, e, _ in Lexicon(entries).hits(folder.compact("先交押金，押金"))]
+    assert got == [(2, 3), (1, 4), (2, 4), (3, 4), (5, 6), (5, 7), (6, 7)]
+    assert list(Lexicon([]).hits(folder.compact("押金"))) == []
 
 
 @pytest.mark.parametrize(

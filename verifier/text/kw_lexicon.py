@@ -6,32 +6,24 @@ itself, every variant spelling produced by the folds of `variants.toml` (加微�
 weak entry. Every spelling goes through `Folder.key`, the same normalize-fold-compact steps
 the texts go through, so ``先繳 押 金`` and ``先缴押金`` meet on one key.
 
-pyahocorasick looks up a node's children by a linear search, which makes a trie over a
-large CJK alphabet slow where thousands of first characters hang off the root. So the
-automaton is built over a small alphabet: each character of the phrases gets an id
-(frequent characters first) written as `width` hexadecimal digits, each digit position
-with its own 16 symbols (so a key can only match at character boundaries); characters that
-occur in no phrase all get id 0. That keeps every node at ≤ 16 children and the scan near
-50 MB/s at 50,000 phrases. Translating a text into that alphabet is one numpy lookup.
+The automaton is `ahocorasick_rs` (the Rust aho-corasick crate) over the compact keys,
+reporting every occurrence, overlaps included, in order of end (longest first at one end),
+as character offsets into the compact text. It replaced pyahocorasick over a small encoded
+alphabet (one numpy encoding pass per text plus a C scan of three symbols per character):
+the same hits, in the same order, at 2-3x the speed and without the encoding step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-import ahocorasick
-import numpy as np
+import ahocorasick_rs
 
 from verifier.models import SEVERITY_RANK, Severity
 from verifier.text.kw_data import Fold, PhraseSpec
-from verifier.text.match import CLAUSE, SENTENCE, Codes, Compact, Folder, codes_of, text_of
+from verifier.text.match import CLAUSE, SENTENCE, Compact, Folder
 from verifier.text.normalize import normalize
-
-_BITS = 4
-_DIGIT = (1 << _BITS) - 1
-_BASE = 0x100
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,34 +47,6 @@ class Entry:
     def ascii(self) -> bool:
         """Whether the key is all ASCII (stricter gaps and word boundaries apply)."""
         return self.key.isascii()
-
-
-class Encoder:
-    """Maps compact text to the automaton's small alphabet (see the module docstring)."""
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        freq: dict[str, int] = {}
-        for key in keys:
-            for ch in key:
-                freq[ch] = freq.get(ch, 0) + 1
-        order = sorted(freq, key=lambda c: (-freq[c], c))
-        self.ids = np.zeros(0x110000, dtype=np.uint32)
-        for i, ch in enumerate(order, start=1):
-            self.ids[ord(ch)] = i
-        self.width = 1
-        while (1 << (_BITS * self.width)) <= len(order):
-            self.width += 1
-        self.alphabet = len(order)
-        ids = np.arange(len(order) + 1, dtype=np.uint32)[:, None]
-        shifts = np.array([_BITS * (self.width - 1 - k) for k in range(self.width)],
-                          dtype=np.uint32)
-        offsets = np.array([_BASE + k * (_DIGIT + 1) for k in range(self.width)],
-                           dtype=np.uint32)
-        self.digits: Codes = (((ids >> shifts) & _DIGIT) + offsets).astype(np.uint32)
-
-    def encode(self, codes: Codes) -> str:
-        """The encoded form of a compact text's code units."""
-        return text_of(self.digits[self.ids[codes]].reshape(-1))
 
 
 def forms_of(phrase: str, folds: list[Fold], limit: int) -> list[str]:
@@ -121,25 +85,23 @@ class Lexicon:
                 bucket.append(e)
             elif SEVERITY_RANK[e.severity] > SEVERITY_RANK[bucket[same].severity]:
                 bucket[same] = e
-        self.keys: list[tuple[int, tuple[Entry, ...]]] = []
-        self.encoder = Encoder(by_key)
-        self.automaton: Any = ahocorasick.Automaton()
-        for key, bucket in by_key.items():
-            self.automaton.add_word(self.encoder.encode(codes_of(key)), len(self.keys))
-            self.keys.append((len(key), tuple(bucket)))
-        if self.keys:
-            self.automaton.make_automaton()
+        self.keys: list[tuple[int, tuple[Entry, ...]]] = [
+            (len(key), tuple(bucket)) for key, bucket in by_key.items()
+        ]
+        self.automaton: ahocorasick_rs.AhoCorasick | None = (
+            ahocorasick_rs.AhoCorasick(list(by_key), matchkind=ahocorasick_rs.MatchKind.Standard)
+            if by_key else None
+        )
         self.size = len(entries)
 
     def hits(self, compact: Compact) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:
         """(compact start, compact end, entries) of every key occurrence, overlaps included."""
-        if not self.keys or not len(compact.codes):
+        if self.automaton is None or not len(compact.codes):
             return
-        width = self.encoder.width
-        for end, kid in self.automaton.iter(self.encoder.encode(compact.codes)):
-            length, entries = self.keys[kid]
-            stop = end // width + 1
-            yield stop - length, stop, entries
+        keys = self.keys
+        for kid, start, end in self.automaton.find_matches_as_indexes(
+                compact.text, overlapping=True):
+            yield start, end, keys[kid][1]
 
 
 def bad_key(key: str) -> str | None:

@@ -223,6 +223,8 @@ class Scanner:
 
 def _outermost(found: list[tuple[int, int, Match]]) -> list[Match]:
     """Drop a match lying inside another match of the same or higher severity."""
+    if len(found) < 2:
+        return [m for _, _, m in found]
     found.sort(key=lambda t: (t[0], -t[1]))
     kept: list[tuple[int, int, Match]] = []
     for cs, ce, m in found:
