@@ -1,5 +1,9 @@
 """Golden test: every corpus posting through the whole pipeline vs. fixtures/corpus/golden.jsonl.
 
+The engine is built as `verifier eval` builds it: every fact provider, over a fresh temporary
+SQLite database holding only the corpus registry (fixtures/corpus/registry.jsonl), so the
+result does not depend on the machine's ./var database or DATABASE_URL.
+
 The stored file holds, per posting, the outcome and the sorted ids of every finding. When a
 rule change moves a decision on purpose, regenerate with ``UPDATE_GOLDEN=1 pytest
 tests/golden`` and review the diff of golden.jsonl like code.
@@ -14,9 +18,9 @@ from typing import Any
 import orjson
 
 from verifier.eval.labels import LabelledPosting, load_corpus
-from verifier.eval.runner import run
-from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.engine import Engine
+from verifier.eval.registry import CORPUS_REGISTRY, eval_settings
+from verifier.eval.runner import offline, run
+from verifier.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "corpus" / "postings.jsonl"
@@ -25,8 +29,12 @@ RULES = ROOT / "rules"
 
 
 async def _decide(items: list[LabelledPosting]) -> list[dict[str, Any]]:
-    engine = Engine(Catalog.load(RULES), [])
-    results = await run(engine, items)
+    # A generous fact timeout: a slow shared machine must not turn into a moved decision.
+    base = Settings(rules_dir=RULES, fact_timeout_s=60.0)
+    async with (eval_settings(base, CORPUS_REGISTRY) as (settings, used),
+                offline(settings) as (engine, mode)):
+        assert mode == "offline_engine" and used.records > 0, (mode, used)
+        results = await run(engine, items)
     return [{"posting_id": r.item.posting.posting_id, "outcome": r.outcome.value,
              "rules": r.all_rules} for r in results]
 
