@@ -63,3 +63,20 @@ def test_experience_span_points_into_original_text() -> None:
     (span,) = finding.evidence.spans
     assert desc[span.start:span.end] == span.text == "５年以上工作经验"
     assert finding.evidence.data["years"] == 5
+
+
+def test_alias_precedence_is_campaign_order_then_field_not_position() -> None:
+    other = Campaign(id="2023-spring", name="春风行动", tag="春风行动2023", aliases=["春风行动"],
+                     phase=[Phase(name="一", start=date(2022, 1, 1), end=date(2022, 12, 31))])
+    check = CampaignCheck([CAMPAIGN, other])
+    posting = make_posting(title="春风行动 测试工程师", description="本岗位参加百日招聘。",
+                           submitted_at=OUT)
+    facts = make_facts(posting)
+    assert check.tags(posting, facts) == ["春风行动2023"]  # title before description
+    posting = make_posting(description="春风行动、百日招聘联合岗位。", submitted_at=OUT)
+    facts = make_facts(posting)
+    (found,) = check.check(posting, facts)
+    assert found.rule == "campaign.outside_phase"
+    assert found.evidence.spans[0].text == "百日招聘"  # first campaign wins, not first in text
+    assert check.tags(posting, facts) == ["百日招聘2022"]
+    assert CampaignCheck([]).tags(posting, facts) == []

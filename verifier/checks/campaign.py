@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,8 +20,12 @@ from verifier.models import Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 
-_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_YEARS = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:-|~|至|到)?\s*(?:[0-9]+)?\s*年(?:以上)?(?:及以上)?(?:工作|相关|行业|项目)?(?:工作)?经验")
+_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+       "十": 10}
+_YEARS = re.compile(
+    r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:-|~|至|到)?\s*(?:[0-9]+)?\s*年(?:以上)?(?:及以上)?"
+    r"(?:工作|相关|行业|项目)?(?:工作)?经验"
+)
 _EXP_FIELD = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*(?:-|~|至|到)?\s*(?:[0-9]+)?\s*年")
 _NO_EXP = re.compile(r"(不限|无|应届|在校|实习|以下|以内|不要求)")
 
@@ -81,19 +85,25 @@ class CampaignCheck(Check):
 
     id = "campaign"
     version = "1"
-    rules = {
+    rules: ClassVar[dict[str, RuleSpec]] = {
         "campaign.outside_phase": RuleSpec(
             Severity.flag, "岗位声称参加招聘活动，但提交时间不在活动期内。"
         ),
         "campaign.experience_required": RuleSpec(
             Severity.flag, "面向应届毕业生的招聘活动岗位要求多年工作经验，应届生无法满足。"
         ),
-        "campaign.unknown": RuleSpec(Severity.info, "岗位标注的招聘活动不在已知活动列表中。", score=5),
+        "campaign.unknown": RuleSpec(
+            Severity.info, "岗位标注的招聘活动不在已知活动列表中。", score=5
+        ),
     }
 
     def __init__(self, campaigns: list[Campaign]) -> None:
         super().__init__(None)
         self.campaigns = {c.id: c for c in campaigns}
+        aliases = sorted({a for c in campaigns for a in c.aliases}, key=len, reverse=True)
+        # One search says whether a field names any alias at all (most postings name none);
+        # only then is the first alias in campaign order looked for, as before.
+        self._any_alias = re.compile("|".join(map(re.escape, aliases))) if aliases else None
 
     @classmethod
     def load(cls, pack: PackReader) -> CampaignCheck:
@@ -118,8 +128,18 @@ class CampaignCheck(Check):
     def _named(self, posting: Posting, facts: Facts) -> tuple[Campaign | None, Span | None]:
         if posting.campaign:
             return self.campaigns.get(posting.campaign), None
+        if self._any_alias is None:
+            return None, None
+        any_alias = self._any_alias
+        return facts.memo("campaign.named", lambda: self._alias_named(facts, any_alias))
+
+    def _alias_named(
+        self, facts: Facts, any_alias: re.Pattern[str]
+    ) -> tuple[Campaign | None, Span | None]:
         for fld in ("title", "description"):
             view = facts.text.view(fld)
+            if not any_alias.search(view.norm):
+                continue
             for c in self.campaigns.values():
                 for alias in c.aliases:
                     i = view.norm.find(alias)

@@ -56,20 +56,20 @@ class SalaryCheck(Check):
         """Judge the notation of the posting's salary."""
         p: SalaryParams = self.params
         sal = stated_salary(posting, facts)
-        spans = salary_spans(posting, sal)
         if sal is None or sal.status in ("empty", "negotiable"):
             if sal is None and not p.flag_missing:
                 return []
+            spans = salary_spans(posting, sal)
             what = "面议" if sal is not None and sal.status == "negotiable" else "未填写"
             return [self.finding(
                 "salary.negotiable", f"薪资为“{what}”，未写明基本劳动报酬。", spans=spans,
                 severity=p.negotiable_severity,
                 data={"parsed": sal.evidence() if sal else None, "legal_basis": LAW_BASIC_PAY},
             )]
-        data: dict[str, Any] = {"parsed": sal.evidence()}
         if sal.status == "unread" and "absurd" not in sal.issues:
             return [self.finding("salary.unparsed", f"无法识别薪资写法“{sal.text[:50]}”。",
-                                 spans=spans, data=data)]
+                                 spans=salary_spans(posting, sal),
+                                 data={"parsed": sal.evidence()})]
         out: list[Finding] = []
         lo, hi = sal.monthly_min, sal.monthly_max
         figures = [v for v in (lo, hi) if v is not None]
@@ -79,6 +79,13 @@ class SalaryCheck(Check):
                 problems.append("absurd_high")
             if min(figures) > 0 and min(figures) < p.absurd_monthly_min:
                 problems.append("absurd_low")
+        ratio = sal.max / sal.min if (
+            sal.min is not None and sal.max is not None and sal.min > 0) else None
+        bait = ratio is not None and ratio > p.bait_ratio
+        if not problems and not bait:
+            return out  # the common case: nothing to report, so no evidence is built
+        spans = salary_spans(posting, sal)
+        data: dict[str, Any] = {"parsed": sal.evidence()}
         if problems:
             out.append(self.finding(
                 "salary.invalid_range",
@@ -87,14 +94,12 @@ class SalaryCheck(Check):
                                    "thresholds": {"absurd_monthly_min": p.absurd_monthly_min,
                                                   "absurd_monthly_max": p.absurd_monthly_max}},
             ))
-        if sal.min is not None and sal.max is not None and sal.min > 0:
-            ratio = sal.max / sal.min
-            if ratio > p.bait_ratio:
-                out.append(self.finding(
-                    "salary.bait_range",
-                    f"薪资上限是下限的{ratio:.1f}倍（阈值{p.bait_ratio}倍），范围过宽。",
-                    spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": p.bait_ratio},
-                ))
+        if bait and ratio is not None:
+            out.append(self.finding(
+                "salary.bait_range",
+                f"薪资上限是下限的{ratio:.1f}倍（阈值{p.bait_ratio}倍），范围过宽。",
+                spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": p.bait_ratio},
+            ))
         return out
 
 
