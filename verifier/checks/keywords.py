@@ -87,7 +87,8 @@ class KeywordsCheck(Check):
         views = [(name, facts.text.view(name)) for name in self.params.fields]
         title = facts.text.view("title").norm
         by_rule: dict[str, list[Match]] = {}
-        for m in self.scanner.scan(views, channel, title):
+        joined = facts.joined(self.scanner.folder, self.params.fields)
+        for m in self.scanner.scan(views, channel, title, joined):
             by_rule.setdefault(m.entry.rule, []).append(m)
         return [self._finding(rule, ms) for rule, ms in sorted(by_rule.items())]
 

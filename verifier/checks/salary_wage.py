@@ -88,6 +88,9 @@ class MinWageCheck(Check):
         lowest = min(rows, key=lambda r: amount(r) or 0)
         reject_row = mapped if mapped is not None and ct and ct.confidence not in WEAK else lowest
         flag_row = mapped or max(rows, key=lambda r: amount(r) or 0)
+        floor_reject, floor_flag = amount(reject_row) or 0, amount(flag_row) or 0
+        if value >= floor_flag and value >= floor_reject:
+            return []
         if len(rows) == 1:
             basis = "该地区只有一档标准"
         elif ct is None:
@@ -96,9 +99,6 @@ class MinWageCheck(Check):
             basis = f"按城市{loc.city}所在第{ct.tier}档"
         else:
             basis = f"城市{loc.city}分档（第{ct.tier}档）仅为回忆数据：拒绝按最低档、提示按该档"
-        floor_reject, floor_flag = amount(reject_row) or 0, amount(flag_row) or 0
-        if value >= floor_flag and value >= floor_reject:
-            return []
         row = reject_row if value < floor_reject else flag_row
         severity = Severity.reject if value < floor_reject else Severity.flag
         degraded: list[str] = []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from sqlalchemy import Connection
 
 from verifier.models import EnterpriseSummary, Posting
+from verifier.text.match import Folder, Joined
 from verifier.text.normalize import PostingText
 
 if TYPE_CHECKING:
@@ -74,6 +75,11 @@ class Facts:
         except KeyError:
             value = self.cache[key] = build()
             return value
+
+    def joined(self, folder: Folder, names: list[str]) -> Joined:
+        """The named fields' compact form (keywords and contact share it), built once."""
+        key = f"joined:{folder.signature}:{','.join(names)}"
+        return self.memo(key, lambda: folder.join([self.text.view(n).norm for n in names]))
 
 
 class FactProvider(ABC):

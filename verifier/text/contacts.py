@@ -13,10 +13,10 @@ full-width forms are already ASCII. Offsets in every `Contact` are original offs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from verifier.text.match import Compact, Folder
+from verifier.text.match import Folder, Joined
 from verifier.text.normalize import TextView
 
 _CONFUSABLE = str.maketrans({"o": "0", "l": "1", "i": "1"})
@@ -77,41 +77,56 @@ class ContactFinder:
         """Every contact in one field, ordered by position, overlaps removed."""
         if not view.norm:
             return []
-        compact = self.folder.compact(view.norm)
-        found = self._numbers(compact, view) + self._texts(view)
-        found.sort(key=lambda c: (c.start, -(c.end - c.start)))
-        out: list[Contact] = []
-        for c in found:
-            if out and c.start < out[-1].end:
-                continue
-            out.append(c)
+        return self.find_fields(self.folder.join([view.norm]), [view])[0]
+
+    def find_fields(self, joined: Joined, views: Sequence[TextView]) -> list[list[Contact]]:
+        """`find` for each of several fields, given their joined compact form (`Folder.join`
+        of the views' normalized texts, in order): one pass over the digits of all of them."""
+        per_field: list[list[Contact]] = [[] for _ in views]
+        for k, c in self._numbers(joined, views):
+            per_field[k].append(c)
+        out: list[list[Contact]] = []
+        for view, found in zip(views, per_field, strict=True):
+            found += self._texts(view) if view.norm else []
+            found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+            kept: list[Contact] = []
+            for c in found:
+                if kept and c.start < kept[-1].end:
+                    continue
+                kept.append(c)
+            out.append(kept)
         return out
 
-    def _numbers(self, compact: Compact, view: TextView) -> list[Contact]:
-        out: list[Contact] = []
-        text = compact.text
+    def _numbers(self, joined: Joined, views: Sequence[TextView]) -> list[tuple[int, Contact]]:
+        out: list[tuple[int, Contact]] = []
+        text = joined.compact.text
         n = len(text)
         for span in _RUN_SPAN.finditer(text):
             # A run with fewer than four digits holds no match that counts; `_RUN` is run
-            # only over the run (plus one character for its look-ahead).
+            # only over the run (plus one character for its look-ahead). Runs never cross
+            # fields: the line break joining two fields is a kept sentence mark.
             if len(_DIGITS.findall(span.group())) >= 4:
-                out.extend(self._runs(text, compact, view, span.start(), min(n, span.end() + 1)))
+                out.extend(self._runs(text, joined, views, span.start(), min(n, span.end() + 1)))
         return out
 
     def _runs(
-        self, text: str, compact: Compact, view: TextView, lo: int, hi: int
-    ) -> list[Contact]:
-        out: list[Contact] = []
+        self, text: str, joined: Joined, views: Sequence[TextView], lo: int, hi: int
+    ) -> list[tuple[int, Contact]]:
+        out: list[tuple[int, Contact]] = []
+        compact = joined.compact
         for m in _RUN.finditer(text, lo, hi):
             raw = m.group()
             if sum(ch.isdigit() for ch in raw) < 4:
                 continue
-            digits = raw.translate(_CONFUSABLE)
-            before = text[max(0, m.start() - 8):m.start()]
-            kind, value = self._classify(digits, before)
+            start, end = compact.span(m.start(), m.end())
+            k = joined.field_of(start)
+            # The cue window stops at the start of the run's own field.
+            floor = joined.compact_start(k)
+            kind, value = self._classify(raw.translate(_CONFUSABLE),
+                                         text[max(floor, m.start() - 8):m.start()])
             if kind:
-                start, end = compact.span(m.start(), m.end())
-                out.append(Contact(kind, value, start, end, view.original[start:end]))
+                start, end = start - joined.starts[k], end - joined.starts[k]
+                out.append((k, Contact(kind, value, start, end, views[k].original[start:end])))
         return out
 
     def _classify(self, digits: str, before: str) -> tuple[str, str]:

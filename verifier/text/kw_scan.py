@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from verifier.models import SEVERITY_RANK, Severity
 from verifier.text.kw_data import KeywordParams, Negation
 from verifier.text.kw_lexicon import Entry, Lexicon
-from verifier.text.match import CLAUSE, SENTENCE, Compact, Folder, same_class
+from verifier.text.match import CLAUSE, SENTENCE, Compact, Folder, Joined, same_class
 from verifier.text.normalize import TextView
 
 
@@ -120,20 +120,19 @@ class Scanner:
         )
 
     def scan(
-        self, views: list[tuple[str, TextView]], channel: str | None, title: str
+        self, views: list[tuple[str, TextView]], channel: str | None, title: str,
+        joined: Joined | None = None,
     ) -> list[Match]:
         """Every match in the fields, contained lower-or-equal matches dropped.
 
         The fields are scanned as one text joined by line breaks (a sentence mark, so no
-        match or context window crosses from one field into the next); `title` is the
-        normalized title, for allowed senses that depend on it.
+        match or context window crosses from one field into the next): `joined`, when the
+        caller already has it (`self.folder.join` of the views' normalized texts). `title` is
+        the normalized title, for allowed senses that depend on it.
         """
-        starts: list[int] = []
-        at = 0
-        for _, view in views:
-            starts.append(at)
-            at += len(view.norm) + 1
-        compact = self.folder.compact("\n".join(v.norm for _, v in views))
+        if joined is None:
+            joined = self.folder.join([v.norm for _, v in views])
+        compact, starts = joined.compact, joined.starts
         found: list[tuple[int, int, Match]] = []
         marks: _Marks | None = None
         for cs, ce, entries in self.lexicon.hits(compact):

@@ -23,7 +23,9 @@ through exactly the same steps when the automaton is built (`Folder.key`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -123,6 +125,23 @@ class Compact:
         return int(self.index[pos] - self.index[pos - 1]) - 1
 
 
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Fields in one compact text, joined by line breaks (a sentence mark, so no match and
+    no context window crosses from one field into the next), with each field's offset."""
+
+    compact: Compact
+    starts: tuple[int, ...]
+
+    def field_of(self, offset: int) -> int:
+        """The index of the field holding an offset of the joined normalized text."""
+        return bisect_right(self.starts, offset) - 1
+
+    def compact_start(self, k: int) -> int:
+        """The compact offset where field `k` begins."""
+        return int(np.count_nonzero(self.compact._mask[: self.starts[k]]))
+
+
 class Folder:
     """Builds compact forms with one fold table; the same one for texts and phrases."""
 
@@ -136,6 +155,18 @@ class Folder:
         # Fold and keep in one table: a dropped character folds to _DROP, so compacting is
         # one gather and one comparison instead of two gathers.
         self._fold_keep = np.where(self._keep[self._lut], self._lut, _DROP).astype(np.uint32)
+        # Two folders with the same digit table build the same compact forms: checks that
+        # share one per posting (`Joined`, cached on the facts) key it by this.
+        self.signature = repr(sorted(digits.items()))
+
+    def join(self, norms: Sequence[str]) -> Joined:
+        """The compact form of several normalized fields joined by line breaks."""
+        starts: list[int] = []
+        at = 0
+        for norm in norms:
+            starts.append(at)
+            at += len(norm) + 1
+        return Joined(self.compact("\n".join(norms)), tuple(starts))
 
     def compact(self, norm: str) -> Compact:
         """The compact form of an already normalized text."""
