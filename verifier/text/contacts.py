@@ -55,6 +55,11 @@ class Contact:
     text: str
 
 
+def _literals(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A search for any of `words` (never matches when there are none)."""
+    return re.compile("|".join(map(re.escape, words)) or r"(?!)")
+
+
 def _cue_pattern(cues: Iterable[str]) -> str:
     parts = sorted({c for c in cues if c}, key=len, reverse=True)
     return "|".join(r"\s*".join(re.escape(ch) for ch in c) for c in parts)
@@ -68,6 +73,9 @@ class ContactFinder:
         self.qq_cues = tuple(folder.key(c) for c in qq_cues if folder.key(c))
         self.wechat_cues = tuple(folder.key(c) for c in wechat_cues if folder.key(c))
         self._wechat_cue = re.compile(_cue_pattern(wechat_cues))
+        # Whether any (folded) cue occurs in the few characters before a digit run.
+        self._qq_before = _literals(self.qq_cues)
+        self._wechat_before = _literals(self.wechat_cues)
         self._wechat_id = re.compile(
             r"(?<![a-z0-9])(?:" + _cue_pattern(wechat_cues) + r")\s*(?:号|id)?\s*[:=]?\s*"
             r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
@@ -116,15 +124,15 @@ class ContactFinder:
         compact = joined.compact
         for m in _RUN.finditer(text, lo, hi):
             raw = m.group()
-            if sum(ch.isdigit() for ch in raw) < 4:
+            if sum(map(str.isdigit, raw)) < 4:
                 continue
-            start, end = compact.span(m.start(), m.end())
-            k = joined.field_of(start)
+            k = joined.compact_field_of(m.start())
             # The cue window stops at the start of the run's own field.
-            floor = joined.compact_start(k)
+            floor = joined.compact_starts[k]
             kind, value = self._classify(raw.translate(_CONFUSABLE),
                                          text[max(floor, m.start() - 8):m.start()])
             if kind:
+                start, end = compact.span(m.start(), m.end())
                 start, end = start - joined.starts[k], end - joined.starts[k]
                 out.append((k, Contact(kind, value, start, end, views[k].original[start:end])))
         return out
@@ -133,9 +141,9 @@ class ContactFinder:
         mobile = _MOBILE.fullmatch(digits)
         if mobile:
             return "mobile", mobile.group(1)
-        if any(c in before for c in self.qq_cues) and _QQ.fullmatch(digits):
+        if self._qq_before.search(before) and _QQ.fullmatch(digits):
             return "qq", digits
-        if any(c in before for c in self.wechat_cues) and 5 <= len(digits) <= 20:
+        if self._wechat_before.search(before) and 5 <= len(digits) <= 20:
             return "wechat", digits
         return "", ""
 

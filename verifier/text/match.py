@@ -25,7 +25,6 @@ from __future__ import annotations
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -125,21 +124,32 @@ class Compact:
         return int(self.index[pos] - self.index[pos - 1]) - 1
 
 
-@dataclass(frozen=True, slots=True)
 class Joined:
     """Fields in one compact text, joined by line breaks (a sentence mark, so no match and
     no context window crosses from one field into the next), with each field's offset."""
 
-    compact: Compact
-    starts: tuple[int, ...]
+    __slots__ = ("_cstarts", "compact", "starts")
+
+    def __init__(self, compact: Compact, starts: tuple[int, ...]) -> None:
+        self.compact = compact
+        self.starts = starts
+        self._cstarts: tuple[int, ...] | None = None
 
     def field_of(self, offset: int) -> int:
         """The index of the field holding an offset of the joined normalized text."""
         return bisect_right(self.starts, offset) - 1
 
-    def compact_start(self, k: int) -> int:
-        """The compact offset where field `k` begins."""
-        return int(np.count_nonzero(self.compact._mask[: self.starts[k]]))
+    @property
+    def compact_starts(self) -> tuple[int, ...]:
+        """The compact offset where each field begins (derived on first use)."""
+        if self._cstarts is None:
+            mask = self.compact._mask
+            self._cstarts = tuple(int(np.count_nonzero(mask[:s])) for s in self.starts)
+        return self._cstarts
+
+    def compact_field_of(self, pos: int) -> int:
+        """The index of the field holding a compact offset (never a joining mark's)."""
+        return bisect_right(self.compact_starts, pos) - 1
 
 
 class Folder:
