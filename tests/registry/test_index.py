@@ -74,3 +74,20 @@ def test_former_names_and_aliases_are_entries() -> None:
     assert len(idx.ent_rec) == 3
     assert [m.kind for m in idx.by_name("北京小米科技有限公司")] == ["former"]
     assert [m.kind for m in idx.by_name("小米")] == ["alias"]
+
+
+@pytest.mark.parametrize(("key", "count"), [("a", 20), ("b", 8), ("c", 3), ("zz", 0)])
+def test_hash_map_returns_every_value_of_a_key(key: str, count: int) -> None:
+    from array import array
+
+    from verifier.registry.index import _HashMap
+
+    spec = {"a": 20, "b": 8, "c": 3}
+    keys = array("q", [hash(k) for k, n in spec.items() for _ in range(n)])
+    m = _HashMap.of(keys, array("I", range(len(keys))))
+    start = sum(n for k, n in spec.items() if hash(k) < hash(key))
+    got = sorted(int(v) for v in m.get(key))
+    assert len(got) == count
+    if count:  # the values of exactly this key's run
+        assert got == sorted(int(v) for v in m.vals[start : start + count])
+        assert {int(k) for k in m.keys[start : start + count]} == {hash(key)}

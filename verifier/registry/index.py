@@ -74,9 +74,16 @@ class _HashMap:
         return cls(k[order], v[order])
 
     def get(self, key: str) -> U32:
+        """Values stored under `key`'s hash (one binary search, then a short forward scan;
+        a second search only for long runs such as common bigrams)."""
         h = hash(key)
-        lo = int(np.searchsorted(self.keys, h, "left"))
-        hi = int(np.searchsorted(self.keys, h, "right"))
+        keys = self.keys
+        lo = hi = int(keys.searchsorted(h))
+        end = min(len(keys), lo + 8)
+        while hi < end and keys[hi] == h:
+            hi += 1
+        if hi == lo + 8 and hi < len(keys) and keys[hi] == h:
+            hi = int(keys.searchsorted(h, "right"))
         return self.vals[lo:hi]
 
 
