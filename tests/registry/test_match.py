@@ -31,8 +31,9 @@ def index() -> NameIndex:
         ("漳州龙江回收有限公司", None, None, False),
     ],
 )
-def test_by_name(index: NameIndex, query: str, kind: str | None, top: str | None,
-                 is_match: bool) -> None:
+def test_by_name(
+    index: NameIndex, query: str, kind: str | None, top: str | None, is_match: bool
+) -> None:
     found = index.by_name(query)
     if kind is None:
         assert not any(m.is_match for m in found)

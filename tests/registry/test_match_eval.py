@@ -23,8 +23,11 @@ def test_variants_of_a_name() -> None:
     assert out["branch"].endswith("上海分公司")
     import random
 
-    diff = diff_variants("绵阳市驰衡小汽车修理有限公司", random.Random(0), ["北京", "上海", "广州",
-                                                                   "深圳", "天津", "重庆"])
+    diff = diff_variants(
+        "绵阳市驰衡小汽车修理有限公司",
+        random.Random(0),
+        ["北京", "上海", "广州", "深圳", "天津", "重庆"],
+    )
     assert "驰衡" in diff["other_city"] and not diff["other_city"].startswith("绵阳")
 
 
