@@ -137,10 +137,10 @@ class Scanner:
         marks: _Marks | None = None
         for cs, ce, entries in self.lexicon.hits(compact):
             marks = marks or _Marks(compact, self.params.reach)
-            if not self._shape_ok(compact, cs, ce, entries[0]):
+            if not self._shape_ok(compact, marks.text, cs, ce, entries[0]):
                 continue
             for entry in entries:
-                sev, ctx = self._judge(compact.text, marks, cs, ce, entry, channel, title)
+                sev, ctx = self._judge(marks.text, marks, cs, ce, entry, channel, title)
                 if sev is None:
                     continue
                 start, end = compact.span(cs, ce)
@@ -153,14 +153,17 @@ class Scanner:
                 break  # a pathological text (刷单 x 50,000): enough evidence, bounded time
         return _outermost(found)
 
-    def _shape_ok(self, c: Compact, cs: int, ce: int, entry: Entry) -> bool:
-        limit = self.params.max_ascii_gap if entry.ascii else self.params.max_gap
+    def _shape_ok(self, c: Compact, text: str, cs: int, ce: int, entry: Entry) -> bool:
+        key = entry.key
+        ascii_key = key.isascii()
+        limit = self.params.max_ascii_gap if ascii_key else self.params.max_gap
         if c.max_gap(cs, ce) > limit:
             return False
-        key = entry.key
-        if cs > 0 and same_class(c.text[cs - 1], key[0]) and c.gap_before(cs) == 0:
+        if not ascii_key and not key[0].isascii() and not key[-1].isascii():
+            return True  # no ASCII word character at either end: no word boundary to check
+        if cs > 0 and same_class(text[cs - 1], key[0]) and c.gap_before(cs) == 0:
             return False
-        return not (ce < len(c.text) and same_class(key[-1], c.text[ce])
+        return not (ce < len(text) and same_class(key[-1], text[ce])
                     and c.gap_before(ce) == 0)
 
     def _judge(
