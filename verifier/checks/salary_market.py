@@ -71,6 +71,11 @@ class MarketTier(BaseModel):
     source: str
 
 
+def _any_of(words: list[str]) -> re.Pattern[str]:
+    """A search that succeeds exactly when `any(w in text for w in words)` does."""
+    return re.compile("|".join(map(re.escape, words)) if words else r"(?!x)x")
+
+
 class MarketCheck(Check):
     """Pay far above the market for the level, or income promises for unskilled work."""
 
@@ -92,6 +97,9 @@ class MarketCheck(Check):
         self.interns = interns
         self.tiers = tiers
         self._promise = re.compile("|".join(map(re.escape, params.promises)) or r"(?!x)x")
+        # "Does the text contain any of these words" as one search each.
+        self._unskilled = _any_of(params.unskilled_titles)
+        self._entry = _any_of(params.entry_level)
 
     @classmethod
     def load(cls, pack: PackReader) -> MarketCheck:
@@ -107,11 +115,10 @@ class MarketCheck(Check):
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Compare the top of the stated pay with the plausible band."""
-        p: MarketParams = self.params
         out: list[Finding] = []
         sal = stated_salary(posting, facts)
         title = facts.text.view("title").norm
-        unskilled = any(w in title for w in p.unskilled_titles)
+        unskilled = self._unskilled.search(title) is not None
         ok = sal is not None and sal.status == "ok" and sal.currency == "CNY"
         if ok and sal is not None:
             if posting.employment_type == EmploymentType.internship:
@@ -138,8 +145,8 @@ class MarketCheck(Check):
 
     def _entry_level(self, posting: Posting) -> bool:
         exp = posting.experience or ""
-        return posting.channel == "campus" or bool(posting.campaign) or any(
-            w in exp for w in self.params.entry_level)
+        return posting.channel == "campus" or bool(posting.campaign) or (
+            self._entry.search(exp) is not None)
 
     def _graduate(self, posting: Posting, sal: SalaryParse, title: str) -> list[Finding]:
         top = sal.monthly_max if sal.monthly_max is not None else sal.monthly_min

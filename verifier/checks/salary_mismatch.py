@@ -51,9 +51,9 @@ class MismatchCheck(Check):
         ),
     }
 
-    def _disagree(self, a: SalaryParse, b: SalaryParse) -> bool:
-        ra, rb = _bounds(a), _bounds(b)
-        if ra is None or rb is None:
+    def _disagree(self, ra: tuple[float, float], b: SalaryParse) -> bool:
+        rb = _bounds(b)
+        if rb is None:
             return False
         t: float = self.params.tolerance
         return ra[0] * (1 - t) > rb[1] * (1 + t) or rb[0] * (1 - t) > ra[1] * (1 + t)
@@ -61,15 +61,16 @@ class MismatchCheck(Check):
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """Compare the stated salary with its own text and with the description."""
         sal = stated_salary(posting, facts)
-        if sal is None or _bounds(sal) is None:
+        stated = None if sal is None else _bounds(sal)
+        if sal is None or stated is None:
             return []  # no figures to compare: nothing can disagree with them
         own = text_parse(posting)
-        if own is not None and own is not sal and self._disagree(sal, own):
+        if own is not None and own is not sal and self._disagree(stated, own):
             return [self._finding("salary.text", sal, own, salary_spans(posting, own))]
         text = posting.description
         # Lazily, over the shared normalized view: the first disagreement decides.
         for said in iter_pay(text, facts.text.view("description").norm):
-            if self._disagree(sal, said):
+            if self._disagree(stated, said):
                 span = Span(field="description", start=said.start, end=said.end,
                             text=text[said.start:said.end])
                 return [self._finding("description", sal, said,
