@@ -8,7 +8,7 @@ an empty or very short description and an impossible headcount are flagged too.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,15 +35,21 @@ class ContentCheck(Check):
     version = "1"
     Params = ContentParams
     params_file = "content.toml"
-    rules = {
-        "content.missing.employer": RuleSpec(Severity.flag, "未写明招聘单位名称（暂行条例第24条）。"),
-        "content.missing.duties": RuleSpec(Severity.flag, "岗位描述为空，未写明工作内容（暂行条例第24条）。"),
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "content.missing.employer": RuleSpec(
+            Severity.flag, "未写明招聘单位名称（暂行条例第24条）。"
+        ),
+        "content.missing.duties": RuleSpec(
+            Severity.flag, "岗位描述为空，未写明工作内容（暂行条例第24条）。"
+        ),
         "content.missing.location": RuleSpec(Severity.flag, "未写明工作地点（暂行条例第24条）。"),
         "content.missing.pay": RuleSpec(Severity.flag, "未写明基本劳动报酬（暂行条例第24条）。"),
         "content.description_short": RuleSpec(
             Severity.info, "岗位描述过短，信息不足以判断真实性。", score=25
         ),
-        "content.headcount_invalid": RuleSpec(Severity.flag, "招聘人数不合理（为零、负数或过大）。"),
+        "content.headcount_invalid": RuleSpec(
+            Severity.flag, "招聘人数不合理（为零、负数或过大）。"
+        ),
     }
 
     params: ContentParams
