@@ -4,8 +4,9 @@
 
 Fills a fresh index (throw-away SQLite file unless --database-url names an empty database)
 with --preload synthetic postings (random sentences from a fixed vocabulary, 40% sharing a
-template so bands collide as on a real portal), then times --n resolves of new postings, and
-the fingerprint alone. Prints p50/p99/mean µs.
+template so bands collide as on a real portal), then times --n resolves of new postings,
+the lookup alone (fingerprint + band query, no write) and the fingerprint alone.
+Prints p50/p99/mean µs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tests.factories import make_posting  # noqa: E402
 from verifier.dedup.fingerprint import Fingerprint  # noqa: E402
 from verifier.dedup.index import FingerprintIndex  # noqa: E402
 from verifier.dedup.portal import portal_scope  # noqa: E402
-from verifier.dedup.provider import DuplicatesProvider  # noqa: E402
+from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
 from verifier.pipeline.facts import posting_text  # noqa: E402
 from verifier.store import migrate  # noqa: E402
 from verifier.store.db import create_engine  # noqa: E402
@@ -71,7 +72,7 @@ async def main() -> None:
                 await prov.resolve(p, posting_text(p))
         print(f"preload {a.preload}: {time.perf_counter() - t0:.1f}s "
               f"({engine.dialect.name})")
-        times, fps, hits = [], [], 0
+        times, fps, looks, hits = [], [], [], 0
         for i in range(a.n):
             p = make_posting(posting_id=f"new-{i}", description=text(rng),
                              enterprise={"name": f"上海测试{i}贸易有限公司"})
@@ -81,10 +82,15 @@ async def main() -> None:
             fps.append((time.perf_counter() - t1) * 1e6)
             t1 = time.perf_counter()
             with portal_scope("portal-x"):
+                entry = entry_of(p, pt, "portal-x")
+                await prov.index.similar(entry)
+            looks.append((time.perf_counter() - t1) * 1e6)
+            t1 = time.perf_counter()
+            with portal_scope("portal-x"):
                 fact = await prov.resolve(p, pt)
             times.append((time.perf_counter() - t1) * 1e6)
             hits += len(fact.hits) if fact else 0
-        for name, xs in (("resolve", times), ("fingerprint only", fps)):
+        for name, xs in (("resolve", times), ("lookup only", looks), ("fingerprint only", fps)):
             print(f"{name:>17} µs  p50 {pct(xs, .5):8.1f}  p99 {pct(xs, .99):8.1f}"
                   f"  mean {statistics.fmean(xs):8.1f}")
         print(f"index size {await prov.index.count()}, mean hits per posting {hits / a.n:.1f}")
