@@ -59,6 +59,9 @@ _NOT_PAY_AFTER = re.compile(
     r"\s*(?:年(?!薪)|个|薪|险|人|岁|届|号|天|周|月|小时|日|分|点|%|:|、|\)|）|\.(?!\d))"
 )
 _MONTHS = re.compile(r"(?:[·•.x×*/]\s*)?(?P<n>\d{1,2}|[十一二三四五六七八九]{1,3})\s*薪")
+# Where a `_MONTHS` match can end: a 薪 right after a numeral (spaces between allowed).
+_MONTHS_END = re.compile(r"(?:\d|[十一二三四五六七八九])\s*薪")
+_UNIT_TAIL = re.compile(r"/\s*(小时|时|天|日|周|月|年)")
 _MONTHS_X = re.compile(r"\s*[·•x×*]\s*(?P<n>\d{2})(?!\d)")  # used with .match(norm, pos)
 _NEGOTIABLE = re.compile(r"面议|面谈|议价|可议|可谈|商议|协商|待定|negotiable")
 _BASE = re.compile(r"底薪|保底|基本工资|基本薪资|无责")
@@ -180,12 +183,13 @@ def _months_search(norm: str, after: int) -> re.Match[str] | None:
     A match holds exactly one 薪, its last character, so the leftmost match ends at the
     first 薪 that ends any match, and a match ending at a later 薪 starts after an earlier
     one. A match ending at 薪 (offset k) is [mark][spaces](1-3 numerals)[spaces]薪, so it
-    starts no earlier than `lo` below: searching [lo, k] for each 薪 in turn finds the same
-    match, and a text with no 薪 after `after` costs one `str.find`.
+    starts no earlier than `lo` below, and only a 薪 that `_MONTHS_END` finds can end one:
+    searching [lo, k] for each such 薪 in turn finds the same match.
     """
     pos = after
-    k = norm.find("薪", pos)
-    while k >= 0:
+    cand = _MONTHS_END.search(norm, pos)
+    while cand is not None:
+        k = cand.end() - 1
         j = k
         while j > pos and norm[j - 1].isspace():
             j -= 1
@@ -196,7 +200,7 @@ def _months_search(norm: str, after: int) -> re.Match[str] | None:
         if m is not None:
             return m
         pos = k + 1
-        k = norm.find("薪", pos)
+        cand = _MONTHS_END.search(norm, pos)
     return None
 
 
@@ -293,7 +297,7 @@ def _unit(
     for key, unit in _PREFIX_UNITS.items():
         if key in before:
             return unit, False
-    tail = re.search(r"/\s*(小时|时|天|日|周|月|年)", norm[m.end():hi])
+    tail = _UNIT_TAIL.search(norm[m.end():hi])
     if tail:
         return _UNIT_WORDS[tail.group(1)], False
     if "万" in (m.group("m1") or "", m.group("m2") or "") and top >= 100_000:
