@@ -12,6 +12,7 @@ p50/p99 for a USCC hit, an exact-name hit, a fuzzy hit (region dropped and 有�
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import random
 import resource
@@ -28,7 +29,7 @@ import asyncpg  # type: ignore[import-untyped]
 
 from verifier.registry.index import IndexBuilder, NameIndex
 from verifier.registry.lookup import MemoryLookup, PostgresLookup, RegistryLookup
-from verifier.registry.names import leading_region, normalize_name
+from verifier.registry.names import leading_region, normalize_name, parse_cached
 from verifier.registry.records import EnterpriseRecord
 from verifier.store.db import create_engine
 from verifier.store.migrate import upgrade
@@ -65,6 +66,28 @@ async def timed(fn: Callable[[str], Awaitable[object]], qs: list[str]) -> tuple[
     return (*pct(wall), *pct(cpu))
 
 
+def reset_caches(lk: MemoryLookup) -> None:
+    """Forget parsed queries and decoded records (every timed run is cold)."""
+    parse_cached.cache_clear()
+    lk.index.clear_cache()
+
+
+async def best_of(fn: Callable[[str], Awaitable[object]], qs: list[str],
+                  reset: Callable[[], None], tries: int = 3) -> tuple[float, float]:
+    """p50/p99 of each query's fastest of `tries` cold runs (caches reset before every run):
+    the lookup's own cost with scheduler and neighbour noise of a shared machine removed."""
+    best = []
+    for q in qs:
+        runs = []
+        for _ in range(tries):
+            reset()
+            t = time.perf_counter()
+            await fn(q)
+            runs.append(time.perf_counter() - t)
+        best.append(min(runs))
+    return pct(best)
+
+
 def fuzzy_query(name: str) -> str:
     """A same-company spelling that misses every exact key: region dropped, form changed."""
     _, rest = leading_region(name)
@@ -81,8 +104,12 @@ async def report(label: str, lk: RegistryLookup, sample: list[EnterpriseRecord])
     ]
     for name, fn, qs in cases:
         p50, p99, c50, c99 = await timed(fn, qs)
-        cpu = f"   (cpu p50 {c50:7.1f} µs  p99 {c99:7.1f} µs)" if label == "memory" else ""
-        print(f"{label:<9} {name:<11} p50 {p50:9.1f} µs   p99 {p99:9.1f} µs{cpu}", flush=True)
+        extra = ""
+        if isinstance(lk, MemoryLookup):
+            b50, b99 = await best_of(fn, qs, functools.partial(reset_caches, lk))
+            extra = (f"   cpu p50 {c50:6.1f} p99 {c99:6.1f}   best-of-3 cold p50 {b50:6.1f}"
+                     f" p99 {b99:6.1f}")
+        print(f"{label:<9} {name:<11} p50 {p50:9.1f} µs   p99 {p99:9.1f} µs{extra}", flush=True)
     hits = ambiguous = 0
     for r in sample[:200]:
         ms = await lk.by_name(fuzzy_query(r.name))

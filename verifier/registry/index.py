@@ -232,6 +232,10 @@ class NameIndex:
         self._decoded[rid] = rec
         return rec
 
+    def clear_cache(self) -> None:
+        """Forget decoded records (benchmarks)."""
+        self._decoded.clear()
+
     def structure(self, eid: int) -> Structure:
         """The parsed structure of one entry."""
         text = self.structs[int(self.struct_off[eid]) : int(self.struct_off[eid + 1])]
