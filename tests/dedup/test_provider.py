@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.factories import make_facts, make_posting
 from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
 from verifier.dedup.fact import DuplicateFact
-from verifier.dedup.index import FingerprintIndex
+from verifier.dedup.index import Entry, FingerprintIndex
 from verifier.dedup.portal import current_portal, portal_scope
-from verifier.dedup.provider import DuplicatesProvider
+from verifier.dedup.provider import DuplicatesProvider, IndexUnavailable, entry_of
 from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import posting_text
 from verifier.store import migrate
@@ -41,10 +42,11 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def provider(engine: AsyncEngine) -> DuplicatesProvider:
+async def provider(engine: AsyncEngine) -> AsyncIterator[DuplicatesProvider]:
     p = DuplicatesProvider(FingerprintIndex(engine))
     await p.start()
-    return p
+    yield p
+    await p.close()
 
 
 def posting(pid: str, employer: str, description: str = TEMPLATE, **kw: Any) -> Posting:
@@ -134,10 +136,12 @@ async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> No
     p = posting("a-1", "北京甲乙信息技术有限公司")
     for _ in range(3):
         assert (await resolve(provider, "portal-a", p)).hits == ()  # never itself
+        await provider.flush()
     assert await provider.index.count() == 1
     # Changed content under the same id replaces the old fingerprint and its bands.
     await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司",
                                                 description=OTHER))
+    await provider.flush()
     assert await provider.index.count() == 1
     probe = posting("b-1", "上海丙丁商务咨询有限公司")
     assert (await resolve(provider, "portal-b", probe)).hits == ()
@@ -146,7 +150,43 @@ async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> No
 async def test_concurrent_first_sightings_store_one_row(provider: DuplicatesProvider) -> None:
     p = posting("a-1", "北京甲乙信息技术有限公司")
     await asyncio.gather(*(resolve(provider, "portal-a", p) for _ in range(4)))
+    await provider.flush()
     assert await provider.index.count() == 1
+    # Two instances writing the same first sighting at once (no shared buffer).
+    entry = entry_of(posting("b-1", "上海丙丁商务咨询有限公司"), posting_text(p), "portal-b")
+    now = datetime.now(UTC)
+    await asyncio.gather(*(FingerprintIndex(provider.index.engine).record(entry, now)
+                           for _ in range(4)))
+    assert await provider.index.count() == 2
+
+
+async def test_buffered_entries_are_seen_before_they_are_written(
+        provider: DuplicatesProvider) -> None:
+    provider.flush_ms = 60_000  # nothing reaches the database during this test
+    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
+    assert await provider.index.count() == 0
+    fact = await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+    assert [h.same_employer for h in fact.hits] == [False]
+    await provider.flush()
+    assert await provider.index.count() == 2
+
+
+async def test_unwritable_index_fails_closed_once_the_buffer_is_full(
+        provider: DuplicatesProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(entries: list[Entry], now: datetime) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(provider.index, "record_many", broken)
+    provider.max_pending = 2
+    for i in range(2):
+        await resolve(provider, "portal-a", posting(f"a-{i}", "北京甲乙信息技术有限公司"))
+    await provider.flush()  # fails, keeps both
+    p = posting("a-9", "北京甲乙信息技术有限公司")
+    with pytest.raises(IndexUnavailable, match="disk full"), portal_scope("portal-a"):
+        await provider.resolve(p, posting_text(p))
+    monkeypatch.undo()
+    await provider.flush()
+    assert await provider.index.count() == 2
 
 
 async def test_unrelated_text_is_no_hit(provider: DuplicatesProvider) -> None:

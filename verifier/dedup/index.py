@@ -36,7 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from verifier.dedup.fingerprint import BANDS, Fingerprint
 
@@ -157,33 +157,39 @@ class FingerprintIndex:
 
     async def record(self, entry: Entry, now: datetime) -> None:
         """Insert or replace the entry for (portal, posting_id), bands included."""
+        await self.record_many([entry], now)
+
+    async def record_many(self, entries: list[Entry], now: datetime) -> None:
+        """Upsert several entries in one transaction (one commit for the batch)."""
         for attempt in range(2):
             try:
-                await self._record(entry, now)
+                async with self.engine.begin() as conn:
+                    for entry in entries:
+                        await self._upsert(conn, entry, now)
                 return
             except IntegrityError:
-                if attempt:  # a concurrent insert won twice: give up loudly
+                if attempt:  # a concurrent first insert won twice: give up loudly
                     raise
 
-    async def _record(self, entry: Entry, now: datetime) -> None:
+    @staticmethod
+    async def _upsert(conn: AsyncConnection, entry: Entry, now: datetime) -> None:
         row = entry.row(now)
         key = and_(fingerprints.c.portal == entry.portal,
                    fingerprints.c.posting_id == entry.posting_id)
-        async with self.engine.begin() as conn:
-            fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar()
-            if fid is None:
-                res = await conn.execute(insert(fingerprints).values(**row))
-                fid = res.inserted_primary_key[0] if res.inserted_primary_key else None
-                if fid is None:  # pragma: no cover - both dialects return the key
-                    fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar_one()
-            else:
-                await conn.execute(
-                    update(fingerprints).where(fingerprints.c.id == fid).values(**row))
-                await conn.execute(delete(bands).where(bands.c.fingerprint_id == fid))
-            keys = entry.fingerprint.band_keys()
-            if keys:
-                await conn.execute(insert(bands),
-                                   [{"band_key": k, "fingerprint_id": fid} for k in keys])
+        fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar()
+        if fid is None:
+            res = await conn.execute(insert(fingerprints).values(**row))
+            fid = res.inserted_primary_key[0] if res.inserted_primary_key else None
+            if fid is None:  # pragma: no cover - both dialects return the key
+                fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar_one()
+        else:
+            await conn.execute(
+                update(fingerprints).where(fingerprints.c.id == fid).values(**row))
+            await conn.execute(delete(bands).where(bands.c.fingerprint_id == fid))
+        keys = entry.fingerprint.band_keys()
+        if keys:
+            await conn.execute(insert(bands),
+                               [{"band_key": k, "fingerprint_id": fid} for k in keys])
 
     async def count(self) -> int:
         """How many postings the index holds."""

@@ -3,14 +3,18 @@
 Per posting: fingerprint the normalized description (MinHash, `fingerprint.py`), ask the SQL
 band index for other postings sharing a band (`index.py`), describe each with similarity,
 same employer / title / portal and the differing compared fields, then upsert this posting's
-entry under (portal, posting_id) so a retry replaces rather than duplicates it. Thresholds
+entry under (portal, posting_id) so a retry replaces rather than duplicates it (buffered
+and group-committed a few milliseconds later, off the request path). Thresholds
 live with the check (`rules/consistency/duplicate.toml`); the provider reports every
 candidate at or above `floor` similarity.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.salary_posting import stated_salary
@@ -24,8 +28,6 @@ from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from verifier.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -90,16 +92,30 @@ def describe(entry: Entry, other: Entry, similarity: float) -> DuplicateHit:
 
 
 class DuplicatesProvider(FactProvider):
-    """Resolves the `duplicates` fact over the SQL fingerprint index."""
+    """Resolves the `duplicates` fact over the SQL fingerprint index.
+
+    Lookups read the database (plus the entries not yet written, compared in memory);
+    recording is group-committed: entries wait `flush_ms` in a buffer keyed by (portal,
+    posting_id) and are upserted in one transaction, off the request path. A database that
+    stays unwritable fills the buffer to `max_pending`, and then postings fail closed.
+    """
 
     name = "duplicates"
 
-    def __init__(self, index: FingerprintIndex, *, floor: float = 0.5, record: bool = True) -> None:
+    def __init__(self, index: FingerprintIndex, *, floor: float = 0.5, record: bool = True,
+                 flush_ms: float = 2.0, max_batch: int = 500, max_pending: int = 20_000) -> None:
         self.index = index
         self.floor = floor
         self.record = record
+        self.flush_ms = flush_ms
+        self.max_batch = max_batch
+        self.max_pending = max_pending
         self._error: str | None = None
         self._absent = False
+        self._pending: dict[tuple[str, str], Entry] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._flush_error: str | None = None
 
     async def start(self) -> None:
         """Check the tables exist.
@@ -125,17 +141,54 @@ class DuplicatesProvider(FactProvider):
         if self._absent:
             return None
         entry = entry_of(posting, text, current_portal(posting))
-        hits = [describe(entry, other, sim) for other, sim in await self.index.similar(entry)
+        me = (entry.portal, entry.posting_id)
+        found = await self.index.similar(entry)
+        seen = {(o.portal, o.posting_id) for o, _ in found}
+        for key, other in list(self._pending.items()):
+            if key != me and key not in seen:
+                found.append((other, entry.fingerprint.similarity(other.fingerprint)))
+        hits = [describe(entry, other, sim)
+                for other, sim in sorted(found, key=lambda t: (-t[1], t[0].ref))
                 if sim >= self.floor]
         if self.record:
-            await self.index.record(entry, _now(posting))
+            self._enqueue(entry)
         return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
 
+    def _enqueue(self, entry: Entry) -> None:
+        if len(self._pending) >= self.max_pending:
+            raise IndexUnavailable(
+                f"{len(self._pending)} fingerprints not written: {self._flush_error}")
+        self._pending[(entry.portal, entry.posting_id)] = entry
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
 
-def _now(posting: Posting) -> datetime:
-    from datetime import UTC, datetime
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.flush_ms / 1000)
+        await self.flush()
 
-    return posting.submitted_at or datetime.now(UTC)
+    async def flush(self) -> None:
+        """Write every buffered entry now (batches of `max_batch`, one transaction each)."""
+        async with self._lock:
+            while self._pending:
+                batch = list(self._pending.items())[: self.max_batch]
+                try:
+                    await self.index.record_many([e for _, e in batch], datetime.now(UTC))
+                except Exception as exc:  # kept for the next flush; bounded by max_pending
+                    self._flush_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("fingerprints not written (will retry): %s", self._flush_error)
+                    return
+                self._flush_error = None
+                for key, e in batch:
+                    if self._pending.get(key) is e:
+                        del self._pending[key]
+
+    async def close(self) -> None:
+        """Write what is buffered (a cancelled write leaves its entries buffered)."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
 
 
 def create(resources: Resources) -> DuplicatesProvider:
