@@ -37,7 +37,7 @@ class RegistryCheck(Check):
     """USCC validity, existence in the registry, name agreement and look-alikes."""
 
     id = "registry"
-    version = "1"
+    version = "2"
     Params = RegistryParams
     params_file = "registry/checks.toml"
     rules: ClassVar[dict[str, RuleSpec]] = {
