@@ -79,7 +79,8 @@ class Facts:
     def joined(self, folder: Folder, names: list[str]) -> Joined:
         """The named fields' compact form (keywords and contact share it), built once."""
         key = f"joined:{folder.signature}:{','.join(names)}"
-        return self.memo(key, lambda: folder.join([self.text.view(n).norm for n in names]))
+        return self.memo(
+            key, lambda: folder.join_original([self.text.fields.get(n) or "" for n in names]))
 
 
 class FactProvider(ABC):

@@ -30,7 +30,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from verifier.text.normalize import normalize
+from verifier.text.normalize import code_table, normalize
 
 CLAUSE = ","
 SENTENCE = "。"
@@ -124,6 +124,15 @@ class Compact:
         return int(self.index[pos] - self.index[pos - 1]) - 1
 
 
+def _starts(texts: Sequence[str]) -> tuple[int, ...]:
+    starts: list[int] = []
+    at = 0
+    for text in texts:
+        starts.append(at)
+        at += len(text) + 1
+    return tuple(starts)
+
+
 class Joined:
     """Fields in one compact text, joined by line breaks (a sentence mark, so no match and
     no context window crosses from one field into the next), with each field's offset."""
@@ -168,15 +177,20 @@ class Folder:
         # Two folders with the same digit table build the same compact forms: checks that
         # share one per posting (`Joined`, cached on the facts) key it by this.
         self.signature = repr(sorted(digits.items()))
+        self._composed: Codes | None = None
 
     def join(self, norms: Sequence[str]) -> Joined:
         """The compact form of several normalized fields joined by line breaks."""
-        starts: list[int] = []
-        at = 0
-        for norm in norms:
-            starts.append(at)
-            at += len(norm) + 1
-        return Joined(self.compact("\n".join(norms)), tuple(starts))
+        return Joined(self.compact("\n".join(norms)), _starts(norms))
+
+    def join_original(self, texts: Sequence[str]) -> Joined:
+        """`join` of the texts' normalized forms, without making them: normalization and
+        folding are both one-to-one per character, so one composed table does both."""
+        if self._composed is None:
+            self._composed = self._fold_keep[code_table()]
+        folded = self._composed[codes_of("\n".join(texts))]
+        mask = folded != _DROP
+        return Joined(Compact(folded[mask], mask), _starts(texts))
 
     def compact(self, norm: str) -> Compact:
         """The compact form of an already normalized text."""

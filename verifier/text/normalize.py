@@ -80,7 +80,7 @@ def translation_table() -> dict[int, str]:
 
 
 @cache
-def _lookup() -> npt.NDArray[np.uint32]:
+def code_table() -> npt.NDArray[np.uint32]:
     """`translation_table()` as a code-point lookup array (for long texts)."""
     lut = np.arange(0x110000, dtype=np.uint32)
     for cp, ch in translation_table().items():
@@ -95,20 +95,33 @@ def normalize(text: str) -> str:
     # Same table, applied as one numpy lookup over the UTF-32 code units: str.translate
     # does a dict lookup per character (~30 MB/s on Chinese text), this runs at ~150 MB/s.
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _lookup()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+    return code_table()[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
-@dataclass(frozen=True, slots=True)
 class TextView:
-    """A field's original text and its same-length normalized form."""
+    """A field's original text and its same-length normalized form (made on first use, once:
+    a check that only needs the original, or the shared compact form, never pays for it)."""
 
-    original: str
-    norm: str
+    __slots__ = ("_norm", "original")
+
+    def __init__(self, original: str, norm: str | None = None) -> None:
+        self.original = original
+        self._norm = norm
 
     @classmethod
     def of(cls, text: str) -> TextView:
-        """Normalize `text` once."""
-        return cls(text, normalize(text))
+        """The view of `text`, normalized when first asked."""
+        return cls(text)
+
+    @property
+    def norm(self) -> str:
+        """The normalized text (same length as the original)."""
+        if self._norm is None:
+            self._norm = normalize(self.original)
+        return self._norm
+
+    def __repr__(self) -> str:
+        return f"TextView({self.original!r})"
 
     def original_span(self, start: int, end: int) -> str:
         """The original characters behind a span of the normalized text."""
