@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -67,14 +68,31 @@ class KeyCache:
         self.ttl = ttl_s
         self.size = size
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._inflight: dict[str, asyncio.Future[Principal | None]] = {}
 
     async def lookup(self, key: str) -> Principal | None:
-        """The key's principal; misses are cached briefly too (bounded)."""
+        """The key's principal; misses are cached briefly too (bounded).
+
+        Single-flight: concurrent requests with the same uncached key share one query.
+        """
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit and hit[0] > now:
             return hit[1]
-        found = await find_key(self.engine, key)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            found = await find_key(self.engine, key)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # retrieved: waiters re-raise it, nobody logs it as unhandled
+            raise
+        finally:
+            del self._inflight[key]
+        fut.set_result(found)
         if len(self._cache) >= self.size:
             self._cache.clear()
         self._cache[key] = (now + (self.ttl if found else 2.0), found)
