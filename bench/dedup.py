@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.factories import make_posting  # noqa: E402
 from verifier.dedup.fingerprint import Fingerprint  # noqa: E402
-from verifier.dedup.index import FingerprintIndex  # noqa: E402
+from verifier.dedup.index import FingerprintIndex, sqlite_reader  # noqa: E402
 from verifier.dedup.portal import portal_scope  # noqa: E402
 from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
 from verifier.pipeline.facts import posting_text  # noqa: E402
@@ -62,7 +62,9 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(a.database_url or f"sqlite+aiosqlite:///{tmp}/d.db")
         await migrate.upgrade(engine)
-        prov = DuplicatesProvider(FingerprintIndex(engine))
+        reader = sqlite_reader(engine)
+        prov = DuplicatesProvider(FingerprintIndex(engine, reader=reader),
+                                  owned=[reader] if reader else [])
         await prov.start()
         t0 = time.perf_counter()
         for i in range(a.preload):
@@ -93,6 +95,7 @@ async def main() -> None:
         for name, xs in (("resolve", times), ("lookup only", looks), ("fingerprint only", fps)):
             print(f"{name:>17} µs  p50 {pct(xs, .5):8.1f}  p99 {pct(xs, .99):8.1f}"
                   f"  mean {statistics.fmean(xs):8.1f}")
+        await prov.close()
         print(f"index size {await prov.index.count()}, mean hits per posting {hits / a.n:.1f}")
         await engine.dispose()
 

@@ -124,6 +124,11 @@ OTHER_REC = EnterpriseRecord(uscc=OTHER, name="小米科技有限责任公司", 
           ("registry.uscc.missing", Severity.flag)]),
         (ent("北京字节跳动科技有限公司", None),
          fact(EnterpriseRecord(name="北京字节跳动科技有限公司"), code=None, match="exact"),
+         [("registry.uscc.missing", Severity.flag)]),  # status unknown: identity not settled
+        # no code, but the exact name resolves to one active registered company: info only
+        (ent(HUAWEI_NAME, None), fact(rec(), code=None, match="exact"),
+         [("registry.uscc.missing", Severity.info)]),
+        (ent(HUAWEI_NAME, None), fact(rec(), code=None, match="fuzzy", score=90.0),
          [("registry.uscc.missing", Severity.flag)]),
         (ent("深圳华为达电子有限公司", None), fact(None, code=None), [
             ("registry.not_found", Severity.flag), ("registry.uscc.missing", Severity.flag)]),

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.factories import make_facts, make_posting
 from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
 from verifier.dedup.fact import DuplicateFact
-from verifier.dedup.index import Entry, FingerprintIndex
+from verifier.dedup.index import Entry, FingerprintIndex, sqlite_reader
 from verifier.dedup.portal import current_portal, portal_scope
 from verifier.dedup.provider import DuplicatesProvider, IndexUnavailable, entry_of
 from verifier.models import Finding, Posting, Severity
@@ -43,7 +43,9 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def provider(engine: AsyncEngine) -> AsyncIterator[DuplicatesProvider]:
-    p = DuplicatesProvider(FingerprintIndex(engine))
+    reader = sqlite_reader(engine)  # as `create` builds it: lookups off the writer's lock
+    p = DuplicatesProvider(FingerprintIndex(engine, reader=reader),
+                           owned=[reader] if reader else [])
     await p.start()
     yield p
     await p.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.models import Severity
 from verifier.text.kw_data import Fold, KeywordParams, Negation, PhraseSpec
@@ -157,3 +159,20 @@ def test_long_text_with_controls_and_mixed_scripts(scanner: Scanner) -> None:
     filler = ("正常的岗位描述 Normal text ☺ \x00\x07 한국어 русский。" * 3000)[:99_990]
     ms = scan(scanner, filler + "先交 押 金")
     assert [(m.entry.phrase, m.start, m.text) for m in ms] == [("交押金", 99_991, "交 押 金")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("押金交单刷\U00020001\U0002000ba1", max_size=40))
+def test_hits_equal_every_occurrence_in_end_order(text: str) -> None:
+    folder = Folder({})
+    keys = ["押金", "金", "交押金", "\U00020001刷", "刷单", "a1", "\U0002000b"]
+    spec = PhraseSpec(text="x", severity=Severity.flag)
+    lexicon = Lexicon([e for k in keys for e in make_entries(
+        spec.model_copy(update={"text": k}), "keywords.fee_upfront", folder, [], 1,
+        Severity.flag)])
+    compact = folder.compact(text)
+    got = [(s, e, es[0].key) for s, e, es in lexicon.hits(compact)]
+    ctext = compact.text
+    want = sorted(((i, i + len(k), k) for k in keys for i in range(len(ctext))
+                   if ctext.startswith(k, i)), key=lambda t: (t[1], t[0]))
+    assert got == want

@@ -25,6 +25,10 @@ class RegistryParams(BaseModel):
     name_clearly_other: Score = 50.0
     lookalike_min: Score = 70.0
     brand_similar: Score = 75.0
+    uscc_missing: Severity = Severity.flag
+    uscc_missing_resolved: Severity = Severity.info
+    """No code given, but the name resolves exactly (name, former name, alias) to one active
+    registered company: the identity is established through the registry."""
     not_found: Severity = Severity.flag
     not_found_with_candidate: Severity = Severity.flag
     too_new_days: Annotated[int, Field(ge=0, le=3650)] = 90

@@ -30,7 +30,10 @@ from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.namekeys import name_keys
+from verifier.registry.records import Status
 from verifier.registry.uscc import UsccTables, validate_uscc
+
+_EXACT_NAME = ("exact", "former", "alias")
 
 
 class RegistryCheck(Check):
@@ -90,7 +93,18 @@ class RegistryCheck(Check):
     def _code(self, posting: Posting, fact: RegistryFact | None) -> list[Finding]:
         raw = posting.enterprise.uscc
         if raw is None or not raw.strip():
+            r = fact.record if fact is not None else None
+            if (r is not None and fact is not None and fact.match in _EXACT_NAME
+                    and r.status is Status.active):
+                return [self.finding(
+                    "registry.uscc.missing",
+                    f"岗位未提供统一社会信用代码；按名称唯一对应登记在册的“{r.name}”"
+                    f"（{r.uscc or r.regno}），身份可确认。",
+                    severity=self.params.uscc_missing_resolved, score=15,
+                    data={"basis": BASIS_PUBLISH, "resolved_by": fact.match,
+                          "record": {"uscc": r.uscc, "name": r.name, "status": r.status.value}})]
             return [self.finding("registry.uscc.missing", "岗位未提供招聘企业的统一社会信用代码。",
+                                 severity=self.params.uscc_missing,
                                  data={"basis": BASIS_PUBLISH})]
         chk = validate_uscc(raw, self.tables)
         span = [Span(field="enterprise.uscc", start=0, end=len(raw), text=raw)]

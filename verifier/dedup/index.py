@@ -27,16 +27,18 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     func,
     insert,
     not_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from verifier.dedup.fingerprint import BANDS, Fingerprint
 
@@ -76,6 +78,18 @@ _BAND_QUERY = text(" UNION ALL ".join(
     f"SELECT fingerprint_id FROM (SELECT fingerprint_id FROM fingerprint_bands "
     f"WHERE band_key = :k{i} ORDER BY fingerprint_id DESC LIMIT :n) AS b{i}"
     for i in range(BANDS)))
+
+
+def sqlite_reader(engine: AsyncEngine) -> AsyncEngine | None:
+    """For SQLite, an engine on the same file for lookups only, or None for other databases.
+
+    The service's SQLite engine opens every transaction with BEGIN IMMEDIATE (serializing
+    writers across processes), which makes a read wait for every writer. WAL lets readers
+    read a snapshot while one writes; a plain aiosqlite engine gets that.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    return create_async_engine(engine.url, connect_args={"timeout": 30})
 
 
 def opaque_ref(portal: str, posting_id: str) -> str:
@@ -118,8 +132,11 @@ class Entry:
 class FingerprintIndex:
     """Near-duplicate lookup and idempotent recording over one database."""
 
-    def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20) -> None:
+    def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20,
+                 reader: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.reader = reader or engine
+        """Engine for lookups; on SQLite a plain one (see `sqlite_reader`)."""
         self.max_candidates = max_candidates
         self.per_band = per_band
 
@@ -132,7 +149,7 @@ class FingerprintIndex:
             return []
         params: dict[str, int] = {f"k{i}": k for i, k in enumerate(keys)}
         params["n"] = self.per_band
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             shared = Counter(r[0] for r in (await conn.execute(_BAND_QUERY, params)).all())
             top = [i for i, _ in sorted(shared.items(), key=lambda t: (-t[1], -t[0]))
                    [: self.max_candidates]]
@@ -160,36 +177,46 @@ class FingerprintIndex:
         await self.record_many([entry], now)
 
     async def record_many(self, entries: list[Entry], now: datetime) -> None:
-        """Upsert several entries in one transaction (one commit for the batch)."""
-        for attempt in range(2):
+        """Upsert several entries in one transaction: five statements whatever their number."""
+        latest = {(e.portal, e.posting_id): e for e in entries}  # last version of each wins
+        for attempt in range(3):
             try:
                 async with self.engine.begin() as conn:
-                    for entry in entries:
-                        await self._upsert(conn, entry, now)
+                    await self._upsert_many(conn, list(latest.values()), now)
                 return
-            except IntegrityError:
-                if attempt:  # a concurrent first insert won twice: give up loudly
+            except IntegrityError:  # a concurrent first insert of the same posting won
+                if attempt == 2:
                     raise
 
     @staticmethod
-    async def _upsert(conn: AsyncConnection, entry: Entry, now: datetime) -> None:
-        row = entry.row(now)
-        key = and_(fingerprints.c.portal == entry.portal,
-                   fingerprints.c.posting_id == entry.posting_id)
-        fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar()
-        if fid is None:
-            res = await conn.execute(insert(fingerprints).values(**row))
-            fid = res.inserted_primary_key[0] if res.inserted_primary_key else None
-            if fid is None:  # pragma: no cover - both dialects return the key
-                fid = (await conn.execute(select(fingerprints.c.id).where(key))).scalar_one()
-        else:
+    async def _upsert_many(conn: AsyncConnection, entries: list[Entry], now: datetime) -> None:
+        keys = [(e.portal, e.posting_id) for e in entries]
+        found = await conn.execute(
+            select(fingerprints.c.id, fingerprints.c.portal, fingerprints.c.posting_id)
+            .where(tuple_(fingerprints.c.portal, fingerprints.c.posting_id).in_(keys))
+            # PostgreSQL: lock the rows (in id order: no deadlock between batches) so two
+            # instances replacing one posting's bands take turns. SQLite's BEGIN IMMEDIATE
+            # already serializes writers.
+            .order_by(fingerprints.c.id).with_for_update())
+        ids = {(r.portal, r.posting_id): r.id for r in found}
+        old = [e for e in entries if (e.portal, e.posting_id) in ids]
+        new = [e for e in entries if (e.portal, e.posting_id) not in ids]
+        if old:
+            await conn.execute(delete(bands).where(
+                bands.c.fingerprint_id.in_([ids[(e.portal, e.posting_id)] for e in old])))
             await conn.execute(
-                update(fingerprints).where(fingerprints.c.id == fid).values(**row))
-            await conn.execute(delete(bands).where(bands.c.fingerprint_id == fid))
-        keys = entry.fingerprint.band_keys()
-        if keys:
-            await conn.execute(insert(bands),
-                               [{"band_key": k, "fingerprint_id": fid} for k in keys])
+                update(fingerprints).where(fingerprints.c.id == bindparam("fid")),
+                [{"fid": ids[(e.portal, e.posting_id)], **e.row(now)} for e in old])
+        if new:
+            got = await conn.execute(
+                insert(fingerprints).returning(fingerprints.c.id, fingerprints.c.portal,
+                                               fingerprints.c.posting_id),
+                [e.row(now) for e in new])
+            ids.update({(r.portal, r.posting_id): r.id for r in got})
+        rows = [{"band_key": k, "fingerprint_id": ids[(e.portal, e.posting_id)]}
+                for e in entries for k in e.fingerprint.band_keys()]
+        if rows:
+            await conn.execute(insert(bands), rows)
 
     async def count(self) -> int:
         """How many postings the index holds."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from verifier.checks.salary_posting import stated_salary
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint
-from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref
+from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.dedup.portal import current_portal
 from verifier.models import Posting
 from verifier.pipeline.facts import FactProvider
@@ -28,6 +28,8 @@ from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from verifier.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -103,8 +105,10 @@ class DuplicatesProvider(FactProvider):
     name = "duplicates"
 
     def __init__(self, index: FingerprintIndex, *, floor: float = 0.5, record: bool = True,
-                 flush_ms: float = 2.0, max_batch: int = 500, max_pending: int = 20_000) -> None:
+                 flush_ms: float = 2.0, max_batch: int = 500, max_pending: int = 20_000,
+                 owned: list[AsyncEngine] | None = None) -> None:
         self.index = index
+        self._owned = owned or []
         self.floor = floor
         self.record = record
         self.flush_ms = flush_ms
@@ -189,8 +193,12 @@ class DuplicatesProvider(FactProvider):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         await self.flush()
+        for engine in self._owned:
+            await engine.dispose()
 
 
 def create(resources: Resources) -> DuplicatesProvider:
-    """The provider over the service's database."""
-    return DuplicatesProvider(FingerprintIndex(resources.engine))
+    """The provider over the service's database (own lookup engine on SQLite)."""
+    reader = sqlite_reader(resources.engine)
+    return DuplicatesProvider(FingerprintIndex(resources.engine, reader=reader),
+                              owned=[reader] if reader is not None else [])

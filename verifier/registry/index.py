@@ -10,7 +10,10 @@ API:
 
 Memory: strings live in joined columns with offset arrays, records as zlib-compressed JSON
 (a preset dictionary makes 200-byte records compress), keys as sorted int64 hash arrays
-searched with `searchsorted` — no per-record Python objects.
+searched with `searchsorted` — no per-record Python objects, also while building (the builder
+appends to `array`s, a `bytearray` and chunk-joined string columns). 1,000,000 records: 232 MB
+of arrays, 336 MB resident after `gc.collect()` (bench/registry.py). Query parses and decoded
+records are memoized (bounded) because employer names repeat across postings.
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ itself, every variant spelling produced by the folds of `variants.toml` (加微�
 weak entry. Every spelling goes through `Folder.key`, the same normalize-fold-compact steps
 the texts go through, so ``先繳 押 金`` and ``先缴押金`` meet on one key.
 
-The automaton is `ahocorasick_rs` (the Rust aho-corasick crate) over the compact keys,
-reporting every occurrence, overlaps included, in order of end (longest first at one end),
-as character offsets into the compact text. It replaced pyahocorasick over a small encoded
-alphabet (one numpy encoding pass per text plus a C scan of three symbols per character):
-the same hits, in the same order, at 2-3x the speed and without the encoding step.
+The automaton is `ahocorasick_rs` (the Rust aho-corasick crate) over the compact keys as
+UTF-16 code units, reporting every occurrence, overlaps included, in order of end (longest
+first at one end), turned into character offsets of the compact text. It replaced
+pyahocorasick over a small encoded alphabet (one numpy encoding pass per text plus a C scan
+of three symbols per character): the same hits, in the same order, 2-3x faster.
 """
 
 from __future__ import annotations
@@ -19,11 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import ahocorasick_rs
+import numpy as np
+import numpy.typing as npt
 
 from verifier.models import SEVERITY_RANK, Severity
 from verifier.text.kw_data import Fold, PhraseSpec
 from verifier.text.match import CLAUSE, SENTENCE, Compact, Folder
 from verifier.text.normalize import normalize
+
+_UTF16 = "utf-16-le"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ def pinyin_of(phrase: str) -> str | None:
 
 
 class Lexicon:
-    """Entries by key and the automaton over their encoded keys."""
+    """Entries by key and the automaton over their keys."""
 
     def __init__(self, entries: list[Entry]) -> None:
         by_key: dict[str, list[Entry]] = {}
@@ -88,20 +92,43 @@ class Lexicon:
         self.keys: list[tuple[int, tuple[Entry, ...]]] = [
             (len(key), tuple(bucket)) for key, bucket in by_key.items()
         ]
-        self.automaton: ahocorasick_rs.AhoCorasick | None = (
-            ahocorasick_rs.AhoCorasick(list(by_key), matchkind=ahocorasick_rs.MatchKind.Standard)
+        # Over UTF-16 code units: the scan reads the text's own buffer-sized bytes, with no
+        # UTF-8 conversion or offset mapping, ~25% faster than the str interface; matches at
+        # odd byte offsets (inside a character) are dropped.
+        self.automaton: ahocorasick_rs.BytesAhoCorasick | None = (
+            ahocorasick_rs.BytesAhoCorasick([k.encode(_UTF16) for k in by_key],
+                                            matchkind=ahocorasick_rs.MatchKind.Standard)
             if by_key else None
         )
         self.size = len(entries)
 
     def hits(self, compact: Compact) -> Iterator[tuple[int, int, tuple[Entry, ...]]]:
-        """(compact start, compact end, entries) of every key occurrence, overlaps included."""
+        """(compact start, compact end, entries) of every key occurrence, overlaps included,
+        in order of end (longest first at one end)."""
         if self.automaton is None or not len(compact.codes):
             return
         keys = self.keys
-        for kid, start, end in self.automaton.find_matches_as_indexes(
-                compact.text, overlapping=True):
-            yield start, end, keys[kid][1]
+        text = compact.text
+        data = text.encode(_UTF16)
+        found = self.automaton.find_matches_as_indexes(data, overlapping=True)
+        if len(data) == 2 * len(text):  # every character one code unit
+            for kid, start, end in found:
+                if not start & 1:
+                    yield start >> 1, end >> 1, keys[kid][1]
+            return
+        # Characters beyond the BMP are two units (compact texts hold no lone surrogates):
+        # a match starts at a character's first unit and ends after its last one.
+        char_at = _char_of_unit(data)
+        for kid, start, end in found:
+            if not start & 1:
+                yield int(char_at[start >> 1]), int(char_at[(end >> 1) - 1]) + 1, keys[kid][1]
+
+
+def _char_of_unit(data: bytes) -> npt.NDArray[np.intp]:
+    """For each UTF-16 code unit, the index of the character it belongs to."""
+    units = np.frombuffer(data, dtype=np.uint16)
+    low = (units >= 0xDC00) & (units <= 0xDFFF)
+    return np.arange(len(units)) - np.cumsum(low)
 
 
 def bad_key(key: str) -> str | None:
