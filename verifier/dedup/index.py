@@ -2,15 +2,16 @@
 
 Candidates are the fingerprints sharing at least one band key with the query, found through
 the primary key of `fingerprint_bands` (an index range per band, at most `per_band` newest
-rows each, never a scan); their similarity is then estimated from the stored signatures.
+rows each, never a scan; one query); their similarity is then estimated from the stored signatures.
 An upsert replaces the posting's row and bands in one transaction, so a portal retrying the
 same posting never adds a second fingerprint. The same code runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,19 +27,21 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
     bindparam,
     delete,
     func,
     insert,
-    not_,
     select,
     text,
     tuple_,
     update,
 )
+from sqlalchemy import (
+    create_engine as sa_create_engine,
+)
+from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from verifier.dedup.fingerprint import BANDS, Fingerprint
 
@@ -74,22 +77,31 @@ bands = Table(
 # Per band only the newest `per_band` postings: a hot band (a portal's template text shared by
 # thousands) costs an index range of `per_band` rows, not the whole band. Plain SQL built once:
 # composing 16 subqueries with the expression language per posting costs milliseconds.
-_BAND_QUERY = text(" UNION ALL ".join(
+# One round trip: the band ranges, counted per posting, best `m` joined to their rows.
+_BANDS_SQL = " UNION ALL ".join(
     f"SELECT fingerprint_id FROM (SELECT fingerprint_id FROM fingerprint_bands "
     f"WHERE band_key = :k{i} ORDER BY fingerprint_id DESC LIMIT :n) AS b{i}"
-    for i in range(BANDS)))
+    for i in range(BANDS))
+_SIMILAR_QUERY = text(
+    "SELECT f.* FROM fingerprints AS f JOIN ("
+    f"SELECT fingerprint_id, count(*) AS shared FROM ({_BANDS_SQL}) AS u "
+    "GROUP BY fingerprint_id ORDER BY shared DESC, fingerprint_id DESC LIMIT :m"
+    ") AS c ON c.fingerprint_id = f.id "
+    "WHERE NOT (f.portal = :portal AND f.posting_id = :pid)")
 
 
-def sqlite_reader(engine: AsyncEngine) -> AsyncEngine | None:
-    """For SQLite, an engine on the same file for lookups only, or None for other databases.
+def sqlite_reader(engine: AsyncEngine) -> Engine | None:
+    """For SQLite, a synchronous engine on the same file for lookups, or None otherwise.
 
     The service's SQLite engine opens every transaction with BEGIN IMMEDIATE (serializing
-    writers across processes), which makes a read wait for every writer. WAL lets readers
-    read a snapshot while one writes; a plain aiosqlite engine gets that.
+    writers across processes), which makes a read wait for every writer; WAL lets a plain
+    connection read a snapshot meanwhile. And one thread hop per lookup (`to_thread`) costs
+    far less than aiosqlite's hop per cursor call (~1.8 ms vs ~0.3 ms measured).
     """
     if engine.dialect.name != "sqlite":
         return None
-    return create_async_engine(engine.url, connect_args={"timeout": 30})
+    url = engine.url.set(drivername="sqlite")
+    return sa_create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
 
 def opaque_ref(portal: str, posting_id: str) -> str:
@@ -133,10 +145,10 @@ class FingerprintIndex:
     """Near-duplicate lookup and idempotent recording over one database."""
 
     def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20,
-                 reader: AsyncEngine | None = None) -> None:
+                 reader: Engine | None = None) -> None:
         self.engine = engine
-        self.reader = reader or engine
-        """Engine for lookups; on SQLite a plain one (see `sqlite_reader`)."""
+        self.reader = reader
+        """Synchronous engine for lookups on SQLite (see `sqlite_reader`), else None."""
         self.max_candidates = max_candidates
         self.per_band = per_band
 
@@ -147,19 +159,14 @@ class FingerprintIndex:
             return []
         if len(keys) != BANDS:  # pragma: no cover - every non-empty fingerprint has BANDS keys
             return []
-        params: dict[str, int] = {f"k{i}": k for i, k in enumerate(keys)}
-        params["n"] = self.per_band
-        async with self.reader.connect() as conn:
-            shared = Counter(r[0] for r in (await conn.execute(_BAND_QUERY, params)).all())
-            top = [i for i, _ in sorted(shared.items(), key=lambda t: (-t[1], -t[0]))
-                   [: self.max_candidates]]
-            if not top:
-                return []
-            query = select(fingerprints).where(
-                fingerprints.c.id.in_(top),
-                not_(and_(fingerprints.c.portal == entry.portal,
-                          fingerprints.c.posting_id == entry.posting_id)))
-            rows = (await conn.execute(query)).mappings().all()
+        params: dict[str, object] = {f"k{i}": k for i, k in enumerate(keys)}
+        params.update(n=self.per_band, m=self.max_candidates, portal=entry.portal,
+                      pid=entry.posting_id)
+        if self.reader is not None:
+            rows = await asyncio.to_thread(self._read, self.reader, params)
+        else:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(_SIMILAR_QUERY, params)).mappings().all()
         out = []
         for r in rows:
             other = Entry(
@@ -171,6 +178,11 @@ class FingerprintIndex:
             out.append((other, entry.fingerprint.similarity(other.fingerprint)))
         out.sort(key=lambda t: (-t[1], t[0].ref))
         return out
+
+    @staticmethod
+    def _read(reader: Engine, params: dict[str, object]) -> Sequence[RowMapping]:
+        with reader.connect() as conn:
+            return conn.execute(_SIMILAR_QUERY, params).mappings().all()
 
     async def record(self, entry: Entry, now: datetime) -> None:
         """Insert or replace the entry for (portal, posting_id), bands included."""

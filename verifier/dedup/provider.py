@@ -28,7 +28,7 @@ from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.engine import Engine
 
     from verifier.resources import Resources
 
@@ -106,7 +106,7 @@ class DuplicatesProvider(FactProvider):
 
     def __init__(self, index: FingerprintIndex, *, floor: float = 0.5, record: bool = True,
                  flush_ms: float = 2.0, max_batch: int = 500, max_pending: int = 20_000,
-                 owned: list[AsyncEngine] | None = None) -> None:
+                 owned: list[Engine] | None = None) -> None:
         self.index = index
         self._owned = owned or []
         self.floor = floor
@@ -194,7 +194,7 @@ class DuplicatesProvider(FactProvider):
                 await self._flusher
         await self.flush()
         for engine in self._owned:
-            await engine.dispose()
+            engine.dispose()
 
 
 def create(resources: Resources) -> DuplicatesProvider:
