@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import orjson
 
+from verifier.dedup.portal import portal_scope
 from verifier.models import Decision, Posting
 from verifier.pipeline.engine import Engine, Evaluation
 from verifier.pipeline.facts import SideWrite
@@ -74,7 +75,8 @@ class Verifier:
                 out.append(hit)
                 continue
             now = datetime.now(UTC)
-            ev = await self.engine.evaluate(posting, now)
+            with portal_scope(portal):  # the duplicate index keys fingerprints by portal
+                ev = await self.engine.evaluate(posting, now)
             slots.append(len(out))
             out.append(None)
             todo.append(build_decision(portal, posting, chash, ev, now))
