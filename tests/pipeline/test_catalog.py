@@ -66,7 +66,7 @@ def test_bad_pack_refused_with_file_and_line(pack: Path, file: str, text: str, e
 
 def test_missing_file_and_missing_dir(pack: Path, tmp_path: Path) -> None:
     (pack / "campaigns.toml").unlink()
-    with pytest.raises(RulePackError, match="campaigns.toml"):
+    with pytest.raises(RulePackError, match=r"campaigns\.toml"):
         Catalog.load(pack, CORE)
     with pytest.raises(RulePackError, match="not found"):
         Catalog.load(tmp_path / "nowhere", CORE)
