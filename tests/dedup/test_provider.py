@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_facts, make_posting
 from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
+from verifier.dedup.batch import Recent
 from verifier.dedup.fact import DuplicateFact
-from verifier.dedup.index import Entry, FingerprintIndex, sqlite_reader
+from verifier.dedup.index import FingerprintIndex, sqlite_reader
 from verifier.dedup.portal import current_portal, portal_scope
-from verifier.dedup.provider import DuplicatesProvider, IndexUnavailable, entry_of
+from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import posting_text
 from verifier.store import migrate
@@ -134,61 +134,74 @@ async def test_same_employer_same_portal_is_not_inconsistent(provider: Duplicate
     assert judge(p, await resolve(provider, "portal-a", p)) == []
 
 
+async def commit(provider: DuplicatesProvider, fact: DuplicateFact) -> None:
+    """What the decision writer does with the fact's side writes: run them in a transaction."""
+    async with provider.index.engine.begin() as conn:
+        for write in provider.side_writes(fact):
+            await conn.run_sync(write)
+
+
 async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> None:
     p = posting("a-1", "北京甲乙信息技术有限公司")
     for _ in range(3):
-        assert (await resolve(provider, "portal-a", p)).hits == ()  # never itself
-        await provider.flush()
+        fact = await resolve(provider, "portal-a", p)
+        assert fact.hits == ()  # never itself
+        await commit(provider, fact)
     assert await provider.index.count() == 1
     # Changed content under the same id replaces the old fingerprint and its bands.
-    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司",
-                                                description=OTHER))
-    await provider.flush()
+    await commit(provider, await resolve(provider, "portal-a", posting(
+        "a-1", "北京甲乙信息技术有限公司", description=OTHER)))
     assert await provider.index.count() == 1
+    provider.recent = Recent()  # only what SQL holds
     probe = posting("b-1", "上海丙丁商务咨询有限公司")
     assert (await resolve(provider, "portal-b", probe)).hits == ()
 
 
-async def test_concurrent_first_sightings_store_one_row(provider: DuplicatesProvider) -> None:
-    p = posting("a-1", "北京甲乙信息技术有限公司")
-    await asyncio.gather(*(resolve(provider, "portal-a", p) for _ in range(4)))
-    await provider.flush()
-    assert await provider.index.count() == 1
-    # Two instances writing the same first sighting at once (no shared buffer).
-    entry = entry_of(posting("b-1", "上海丙丁商务咨询有限公司"), posting_text(p), "portal-b")
-    now = datetime.now(UTC)
-    await asyncio.gather(*(FingerprintIndex(provider.index.engine).record(entry, now)
-                           for _ in range(4)))
-    assert await provider.index.count() == 2
+async def test_committed_entries_are_found_through_sql(provider: DuplicatesProvider) -> None:
+    await commit(provider, await resolve(provider, "portal-a",
+                                         posting("a-1", "北京甲乙信息技术有限公司")))
+    provider.recent = Recent()  # another instance: nothing in memory
+    fact = await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+    assert [(h.same_employer, h.same_portal) for h in fact.hits] == [(False, False)]
 
 
-async def test_buffered_entries_are_seen_before_they_are_written(
-        provider: DuplicatesProvider) -> None:
-    provider.flush_ms = 60_000  # nothing reaches the database during this test
+async def test_concurrent_lookups_share_one_batch(provider: DuplicatesProvider) -> None:
+    for i in range(3):
+        await commit(provider, await resolve(provider, "portal-a",
+                                             posting(f"a-{i}", f"北京甲乙{i}信息技术有限公司")))
+    provider.recent = Recent()
+    before = provider.lookup.batches
+    facts = await asyncio.gather(*(resolve(provider, "portal-b", posting(
+        f"b-{i}", f"上海丙丁{i}商务咨询有限公司")) for i in range(20)))
+    assert provider.lookup.batches - before < 20  # coalesced
+    assert all(len(f.hits) >= 3 for f in facts)
+
+
+async def test_entries_not_yet_committed_are_seen(provider: DuplicatesProvider) -> None:
     await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
-    assert await provider.index.count() == 0
+    assert await provider.index.count() == 0  # its decision has not committed yet
     fact = await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
     assert [h.same_employer for h in fact.hits] == [False]
-    await provider.flush()
-    assert await provider.index.count() == 2
 
 
-async def test_unwritable_index_fails_closed_once_the_buffer_is_full(
-        provider: DuplicatesProvider, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(entries: list[Entry], now: datetime) -> None:
-        raise OSError("disk full")
+async def test_unreadable_index_fails_closed(provider: DuplicatesProvider,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> Any:
+        raise OSError("disk gone")
 
-    monkeypatch.setattr(provider.index, "record_many", broken)
-    provider.max_pending = 2
-    for i in range(2):
-        await resolve(provider, "portal-a", posting(f"a-{i}", "北京甲乙信息技术有限公司"))
-    await provider.flush()  # fails, keeps both
+    monkeypatch.setattr("verifier.dedup.batch.lookup_many", broken)
     p = posting("a-9", "北京甲乙信息技术有限公司")
-    with pytest.raises(IndexUnavailable, match="disk full"), portal_scope("portal-a"):
+    with pytest.raises(OSError, match="disk gone"), portal_scope("portal-a"):
         await provider.resolve(p, posting_text(p))
-    monkeypatch.undo()
-    await provider.flush()
-    assert await provider.index.count() == 2
+
+
+async def test_recent_memory_forgets_after_its_ttl() -> None:
+    recent = Recent(ttl_s=0.0)
+    entry = entry_of(posting("a-1", "北京甲乙信息技术有限公司"),
+                     posting_text(posting("a-1", "x")), "portal-a")
+    recent.add(entry)
+    recent.add(entry_of(posting("a-2", "y"), posting_text(posting("a-2", "y")), "portal-a"))
+    assert len(recent) <= 1
 
 
 async def test_unrelated_text_is_no_hit(provider: DuplicatesProvider) -> None:

@@ -8,7 +8,11 @@ fields (monthly pay range, city, headcount) in normalized form, and only where t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from verifier.dedup.index import Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +35,6 @@ class DuplicateFact:
     ref: str
     shingles: int
     hits: tuple[DuplicateHit, ...] = ()
+    record: Entry | None = None
+    """This posting's entry, to be upserted with its decision (a side write); None: don't."""
+    recorded_at: datetime | None = None

@@ -2,28 +2,28 @@
 
 Per posting: fingerprint the normalized description (MinHash, `fingerprint.py`), ask the SQL
 band index for other postings sharing a band (`index.py`), describe each with similarity,
-same employer / title / portal and the differing compared fields, then upsert this posting's
-entry under (portal, posting_id) so a retry replaces rather than duplicates it (buffered
-and group-committed a few milliseconds later, off the request path). Thresholds
+same employer / title / portal and the differing compared fields. This posting's entry is
+upserted under (portal, posting_id) by a side write in its decision's own transaction, so a
+retry replaces rather than duplicates it (`verifier.dedup.batch`). Thresholds
 live with the check (`rules/consistency/duplicate.toml`); the provider reports every
 candidate at or above `floor` similarity.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.salary_posting import stated_salary
+from verifier.dedup.batch import BatchedLookup, Recent, upsert
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.dedup.portal import current_portal
 from verifier.models import Posting
-from verifier.pipeline.facts import FactProvider
+from verifier.pipeline.facts import FactProvider, SideWrite
 from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
 
@@ -96,30 +96,24 @@ def describe(entry: Entry, other: Entry, similarity: float) -> DuplicateHit:
 class DuplicatesProvider(FactProvider):
     """Resolves the `duplicates` fact over the SQL fingerprint index.
 
-    Lookups read the database (plus the entries not yet written, compared in memory);
-    recording is group-committed: entries wait `flush_ms` in a buffer keyed by (portal,
-    posting_id) and are upserted in one transaction, off the request path. A database that
-    stays unwritable fills the buffer to `max_pending`, and then postings fail closed.
+    Lookups are batched across concurrent postings (`verifier.dedup.batch`); this posting's
+    fingerprint is recorded by a side write in its decision's transaction, and remembered in
+    memory for a few seconds so that postings arriving together see each other.
     """
 
     name = "duplicates"
 
     def __init__(self, index: FingerprintIndex, *, floor: float = 0.5, record: bool = True,
-                 flush_ms: float = 2.0, max_batch: int = 500, max_pending: int = 20_000,
                  owned: list[Engine] | None = None) -> None:
         self.index = index
         self._owned = owned or []
         self.floor = floor
         self.record = record
-        self.flush_ms = flush_ms
-        self.max_batch = max_batch
-        self.max_pending = max_pending
+        self.lookup = BatchedLookup(index.engine, index.reader, per_band=index.per_band,
+                                    max_candidates=index.max_candidates)
+        self.recent = Recent()
         self._error: str | None = None
         self._absent = False
-        self._pending: dict[tuple[str, str], Entry] = {}
-        self._flusher: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-        self._flush_error: str | None = None
 
     async def start(self) -> None:
         """Check the tables exist.
@@ -139,60 +133,34 @@ class DuplicatesProvider(FactProvider):
             log.warning("duplicate index unavailable: %s", self._error)
 
     async def resolve(self, posting: Posting, text: PostingText) -> DuplicateFact | None:
-        """Similar other postings, then record this one (idempotent per portal and id)."""
+        """Similar other postings (stored, or recorded moments ago) and this posting's entry."""
         if self._error is not None:
             raise IndexUnavailable(self._error)
         if self._absent:
             return None
         entry = entry_of(posting, text, current_portal(posting))
-        me = (entry.portal, entry.posting_id)
-        found = await self.index.similar(entry)
-        seen = {(o.portal, o.posting_id) for o, _ in found}
-        for key, other in list(self._pending.items()):
-            if key != me and key not in seen:
-                found.append((other, entry.fingerprint.similarity(other.fingerprint)))
+        found = {(o.portal, o.posting_id): o for o in await self.lookup.similar(entry)}
+        for other in self.recent.similar(entry):
+            found.setdefault((other.portal, other.posting_id), other)
+        scored = [(o, entry.fingerprint.similarity(o.fingerprint)) for o in found.values()]
         hits = [describe(entry, other, sim)
-                for other, sim in sorted(found, key=lambda t: (-t[1], t[0].ref))
+                for other, sim in sorted(scored, key=lambda t: (-t[1], t[0].ref))
                 if sim >= self.floor]
-        if self.record:
-            self._enqueue(entry)
-        return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
+        if not self.record:
+            return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
+        self.recent.add(entry)
+        return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits), record=entry,
+                             recorded_at=datetime.now(UTC))
 
-    def _enqueue(self, entry: Entry) -> None:
-        if len(self._pending) >= self.max_pending:
-            raise IndexUnavailable(
-                f"{len(self._pending)} fingerprints not written: {self._flush_error}")
-        self._pending[(entry.portal, entry.posting_id)] = entry
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon())
-
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.flush_ms / 1000)
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Write every buffered entry now (batches of `max_batch`, one transaction each)."""
-        async with self._lock:
-            while self._pending:
-                batch = list(self._pending.items())[: self.max_batch]
-                try:
-                    await self.index.record_many([e for _, e in batch], datetime.now(UTC))
-                except Exception as exc:  # kept for the next flush; bounded by max_pending
-                    self._flush_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("fingerprints not written (will retry): %s", self._flush_error)
-                    return
-                self._flush_error = None
-                for key, e in batch:
-                    if self._pending.get(key) is e:
-                        del self._pending[key]
+    def side_writes(self, value: Any) -> list[SideWrite]:
+        """Upsert this posting's fingerprint in its decision's transaction."""
+        if not isinstance(value, DuplicateFact) or value.record is None:
+            return []
+        entry, at = value.record, value.recorded_at or datetime.now(UTC)
+        return [functools.partial(upsert, entry=entry, now=at)]
 
     async def close(self) -> None:
-        """Write what is buffered (a cancelled write leaves its entries buffered)."""
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        await self.flush()
+        """Dispose of the lookup engine this provider opened."""
         for engine in self._owned:
             engine.dispose()
 

@@ -99,6 +99,10 @@ class FactProvider(ABC):
         """The matched-enterprise summary this fact gives the decision, if any."""
         return None
 
+    def side_writes(self, value: Any) -> list[SideWrite]:
+        """Statements to commit with this posting's decision (see `Facts.side_writes`)."""
+        return []
+
     async def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Release resources."""
 
@@ -129,7 +133,9 @@ async def resolve_all(
             # asyncio.timeout, not wait_for: no task per provider, so a provider that
             # answers from memory without suspending costs no event-loop round trip.
             async with asyncio.timeout(time_limit):
-                facts.values[p.name] = await p.resolve(posting, facts.text)
+                value = await p.resolve(posting, facts.text)
+            facts.values[p.name] = value
+            facts.side_writes.extend(p.side_writes(value))
         except TimeoutError:
             facts.errors[p.name] = f"timed out after {time_limit:.3f}s"
         except Exception as exc:  # isolate any provider failure (fail closed)

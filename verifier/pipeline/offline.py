@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from verifier.models import Posting
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.engine import Engine
+from verifier.pipeline.engine import Engine, Evaluation
 from verifier.pipeline.facts import build_providers
 from verifier.resources import Resources
 from verifier.settings import Settings
@@ -33,6 +38,24 @@ async def offline_resources(settings: Settings) -> AsyncIterator[Resources]:
         await db.dispose()
 
 
+class RecordingEngine(Engine):
+    """An engine that commits each evaluation's side writes itself (offline tools have no
+    decision writer), so offline runs record fingerprints the way the service does."""
+
+    def __init__(self, db: AsyncEngine, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.db = db
+
+    async def evaluate(self, posting: Posting, now: datetime | None = None) -> Evaluation:
+        """Evaluate, then commit the side writes in one transaction."""
+        ev = await super().evaluate(posting, now)
+        if ev.side_writes:
+            async with self.db.begin() as conn:
+                for write in ev.side_writes:
+                    await conn.run_sync(write)
+        return ev
+
+
 @asynccontextmanager
 async def offline_engine(settings: Settings) -> AsyncIterator[Engine]:
     """An engine with the configured rule pack and every fact provider, ready to evaluate."""
@@ -42,7 +65,8 @@ async def offline_engine(settings: Settings) -> AsyncIterator[Engine]:
         try:
             for p in providers:
                 await p.start()
-            yield Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
+            yield RecordingEngine(res.engine, catalog, providers,
+                                  fact_timeout=settings.fact_timeout_s)
         finally:
             for p in providers:
                 await p.close()
