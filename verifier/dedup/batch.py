@@ -105,9 +105,12 @@ def upsert(conn: Connection, entry: Entry, now: datetime) -> None:
 class Recent:
     """Entries recorded in the last `ttl_s` seconds, by band key (not yet visible in SQL)."""
 
-    def __init__(self, ttl_s: float = 10.0, limit: int = 100_000) -> None:
+    def __init__(self, ttl_s: float = 10.0, limit: int = 100_000, per_band: int = 20,
+                 max_candidates: int = 50) -> None:
         self.ttl = ttl_s
         self.limit = limit
+        self.per_band = per_band
+        self.max_candidates = max_candidates
         self._order: deque[tuple[float, Entry]] = deque()
         self._by_key: dict[int, dict[tuple[str, str], Entry]] = {}
 
@@ -116,18 +119,24 @@ class Recent:
         self._order.append((time.monotonic(), entry))
         ident = (entry.portal, entry.posting_id)
         for k in entry.fingerprint.band_keys():
-            self._by_key.setdefault(k, {})[ident] = entry
+            bucket = self._by_key.setdefault(k, {})
+            bucket.pop(ident, None)
+            bucket[ident] = entry
+            if len(bucket) > self.per_band:  # like SQL: only the newest per band
+                del bucket[next(iter(bucket))]
         self._prune()
 
     def similar(self, entry: Entry) -> list[Entry]:
         """Remembered entries sharing a band with `entry` (not itself)."""
         me = (entry.portal, entry.posting_id)
         found: dict[tuple[str, str], Entry] = {}
+        shared: Counter[tuple[str, str]] = Counter()
         for k in entry.fingerprint.band_keys():
             for ident, other in self._by_key.get(k, {}).items():
                 if ident != me:
                     found[ident] = other
-        return list(found.values())
+                    shared[ident] += 1
+        return [found[i] for i, _ in shared.most_common(self.max_candidates)]
 
     def __len__(self) -> int:
         return len(self._order)

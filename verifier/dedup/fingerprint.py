@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -90,11 +90,27 @@ class Fingerprint:
         """One signed 64-bit key per band (band number mixed in), for the SQL index."""
         if self.size == 0:
             return []
-        raw = self.signature
-        width = ROWS * 4
-        out = []
-        for b in range(BANDS):
-            digest = hashlib.blake2b(bytes([b]) + raw[b * width:(b + 1) * width],
-                                     digest_size=8).digest()
-            out.append(int.from_bytes(digest, "big", signed=True))
-        return out
+        return list(_band_keys(self.signature))
+
+
+@lru_cache(maxsize=65_536)
+def _band_keys(raw: bytes) -> tuple[int, ...]:
+    width = ROWS * 4
+    out = []
+    for b in range(BANDS):
+        digest = hashlib.blake2b(bytes([b]) + raw[b * width:(b + 1) * width],
+                                 digest_size=8).digest()
+        out.append(int.from_bytes(digest, "big", signed=True))
+    return tuple(out)
+
+
+def similarities(fp: Fingerprint, others: list[Fingerprint]) -> list[float]:
+    """`fp.similarity(o)` for every `o`, in one vectorized comparison."""
+    if not others or fp.size == 0:
+        return [0.0] * len(others)
+    mine = fp.values()
+    ok = [o.size > 0 and len(o.signature) == len(fp.signature) for o in others]
+    rows = b"".join(o.signature if good else fp.signature
+                    for o, good in zip(others, ok, strict=True))
+    sims = (np.frombuffer(rows, dtype=np.uint32).reshape(len(others), -1) == mine).mean(axis=1)
+    return [float(s) if good else 0.0 for s, good in zip(sims, ok, strict=True)]

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
@@ -104,6 +105,7 @@ def sqlite_reader(engine: AsyncEngine) -> Engine | None:
     return sa_create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
 
+@lru_cache(maxsize=65_536)
 def opaque_ref(portal: str, posting_id: str) -> str:
     """A stable reference to a posting that reveals neither its portal nor its id."""
     digest = hashlib.sha256(f"{portal}\0{posting_id}".encode()).hexdigest()

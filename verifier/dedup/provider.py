@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from verifier.checks.salary_posting import stated_salary
 from verifier.dedup.batch import BatchedLookup, Recent, upsert
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
-from verifier.dedup.fingerprint import Fingerprint
+from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.dedup.portal import current_portal
 from verifier.models import Posting
@@ -142,10 +142,11 @@ class DuplicatesProvider(FactProvider):
         found = {(o.portal, o.posting_id): o for o in await self.lookup.similar(entry)}
         for other in self.recent.similar(entry):
             found.setdefault((other.portal, other.posting_id), other)
-        scored = [(o, entry.fingerprint.similarity(o.fingerprint)) for o in found.values()]
-        hits = [describe(entry, other, sim)
-                for other, sim in sorted(scored, key=lambda t: (-t[1], t[0].ref))
-                if sim >= self.floor]
+        others = list(found.values())
+        sims = similarities(entry.fingerprint, [o.fingerprint for o in others])
+        scored = sorted(((o, s) for o, s in zip(others, sims, strict=True) if s >= self.floor),
+                        key=lambda t: (-t[1], t[0].ref))[: self.index.max_candidates]
+        hits = [describe(entry, other, sim) for other, sim in scored]
         if not self.record:
             return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
         self.recent.add(entry)
