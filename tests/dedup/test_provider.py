@@ -21,6 +21,7 @@ from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import posting_text
 from verifier.store import migrate
 from verifier.store.db import create_engine
+from verifier.store.writer import run_side_writes
 
 TEMPLATE = (
     "公司因业务扩张诚招网络客服，工作内容：通过在线平台回复顾客咨询，记录顾客需求并转交相关部门，"
@@ -137,8 +138,7 @@ async def test_same_employer_same_portal_is_not_inconsistent(provider: Duplicate
 async def commit(provider: DuplicatesProvider, fact: DuplicateFact) -> None:
     """What the decision writer does with the fact's side writes: run them in a transaction."""
     async with provider.index.engine.begin() as conn:
-        for write in provider.side_writes(fact):
-            await conn.run_sync(write)
+        await conn.run_sync(run_side_writes, provider.side_writes(fact))
 
 
 async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> None:

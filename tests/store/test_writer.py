@@ -206,3 +206,21 @@ async def test_side_writes_commit_with_new_decisions_only(
         got = sorted(r[0] for r in await conn.execute(text("SELECT posting FROM side")))
     assert got == ["s1", "s2", "s4"]
     assert await count(engine) == 4  # a failed side write never costs a decision
+
+
+async def test_grouped_side_writes_run_once_per_batch(
+    engine: AsyncEngine, writer: DecisionWriter
+) -> None:
+    from sqlalchemy import Connection
+
+    from verifier.pipeline.facts import GroupedWrite
+
+    calls: list[list[str]] = []
+
+    def group(conn: Connection, payloads: list[Any]) -> None:
+        calls.append(sorted(payloads))
+
+    await writer.submit_many([decision("g1"), decision("g2"), decision("g1")],
+                             [[GroupedWrite(group, "g1")], [GroupedWrite(group, "g2")],
+                              [GroupedWrite(group, "g1-again")]])
+    assert calls == [["g1", "g2"]]  # one call; the in-batch retry of g1 adds nothing

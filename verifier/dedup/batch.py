@@ -83,21 +83,33 @@ def lookup_many(
     return out
 
 
-def upsert(conn: Connection, entry: Entry, now: datetime) -> None:
-    """Insert or replace one posting's fingerprint and bands (runs in the writer's transaction)."""
-    key = (fingerprints.c.portal == entry.portal) & (fingerprints.c.posting_id == entry.posting_id)
-    q = select(fingerprints.c.id).where(key)
+def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
+    """Insert or replace postings' fingerprints and bands, set-based (a grouped side write in
+    the decision writer's transaction): a handful of statements whatever the batch size."""
+    latest = {(e.portal, e.posting_id): (e, now) for e, now in items}  # last version wins
+    keys = list(latest)
+    q = (select(fingerprints.c.id, fingerprints.c.portal, fingerprints.c.posting_id)
+         .where(fingerprints.c.posting_id.in_({p for _, p in keys}),
+                fingerprints.c.portal.in_({p for p, _ in keys}))
+         .order_by(fingerprints.c.id))
     if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    fid = conn.execute(q).scalar()
-    row = entry.row(now)
-    if fid is None:
-        fid = conn.execute(insert(fingerprints).returning(fingerprints.c.id), [row]).scalar_one()
-    else:
-        conn.execute(delete(bands).where(bands.c.fingerprint_id == fid))
+        q = q.with_for_update()  # in id order: concurrent batches take turns, no deadlock
+    ids = {(r.portal, r.posting_id): int(r.id) for r in conn.execute(q)
+           if (r.portal, r.posting_id) in latest}
+    old = [k for k in keys if k in ids]
+    new = [k for k in keys if k not in ids]
+    if old:
+        conn.execute(delete(bands).where(bands.c.fingerprint_id.in_([ids[k] for k in old])))
         conn.execute(update(fingerprints).where(fingerprints.c.id == bindparam("fid")),
-                     [{"fid": fid, **row}])
-    band_rows = [{"band_key": k, "fingerprint_id": fid} for k in entry.fingerprint.band_keys()]
+                     [{"fid": ids[k], **latest[k][0].row(latest[k][1])} for k in old])
+    if new:
+        got = conn.execute(
+            insert(fingerprints).returning(fingerprints.c.id, fingerprints.c.portal,
+                                           fingerprints.c.posting_id),
+            [latest[k][0].row(latest[k][1]) for k in new])
+        ids.update({(r.portal, r.posting_id): int(r.id) for r in got})
+    band_rows = [{"band_key": b, "fingerprint_id": ids[k]}
+                 for k in keys for b in latest[k][0].fingerprint.band_keys()]
     if band_rows:
         conn.execute(insert(bands), band_rows)
 

@@ -11,19 +11,18 @@ candidate at or above `floor` similarity.
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.salary_posting import stated_salary
-from verifier.dedup.batch import BatchedLookup, Recent, upsert
+from verifier.dedup.batch import BatchedLookup, Recent, upsert_many
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.dedup.portal import current_portal
 from verifier.models import Posting
-from verifier.pipeline.facts import FactProvider, SideWrite
+from verifier.pipeline.facts import FactProvider, GroupedWrite, SideWrite
 from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
 
@@ -157,8 +156,8 @@ class DuplicatesProvider(FactProvider):
         """Upsert this posting's fingerprint in its decision's transaction."""
         if not isinstance(value, DuplicateFact) or value.record is None:
             return []
-        entry, at = value.record, value.recorded_at or datetime.now(UTC)
-        return [functools.partial(upsert, entry=entry, now=at)]
+        at = value.recorded_at or datetime.now(UTC)
+        return [GroupedWrite(upsert_many, (value.record, at))]
 
     async def close(self) -> None:
         """Dispose of the lookup engine this provider opened."""

@@ -35,8 +35,18 @@ PROVIDER_FACTORIES: list[str] = [
 ]
 
 
-SideWrite = Callable[[Connection], None]
-"""A synchronous function that executes SQL on the writer's open transaction."""
+@dataclass(frozen=True)
+class GroupedWrite:
+    """A side write the writer merges with others of the same `group` into one call:
+    `group(conn, [payload, ...])` once per batch instead of once per posting."""
+
+    group: Callable[[Connection, list[Any]], None]
+    payload: Any
+
+
+SideWrite = Callable[[Connection], None] | GroupedWrite
+"""SQL to run on the writer's open transaction: a function of the connection, or a payload
+for a grouped (set-based) write."""
 
 
 class FactUnavailable(Exception):

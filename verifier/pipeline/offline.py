@@ -17,6 +17,7 @@ from verifier.resources import Resources
 from verifier.settings import Settings
 from verifier.store import migrate
 from verifier.store.db import create_engine
+from verifier.store.writer import run_side_writes
 
 
 @asynccontextmanager
@@ -51,8 +52,7 @@ class RecordingEngine(Engine):
         ev = await super().evaluate(posting, now)
         if ev.side_writes:
             async with self.db.begin() as conn:
-                for write in ev.side_writes:
-                    await conn.run_sync(write)
+                await conn.run_sync(run_side_writes, ev.side_writes)
         return ev
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Decision, Outcome
-from verifier.pipeline.facts import SideWrite
+from verifier.pipeline.facts import GroupedWrite, SideWrite
 from verifier.store.chain import canonical, columns, row_hash
 from verifier.store.db import create_sync_engine
 from verifier.store.tables import chain_head, decisions, review_items
@@ -255,12 +255,30 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         conn.execute(
             update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
         )
-        for write in side:
-            # A side write (a fingerprint, a cache row) is never worth losing decisions for:
-            # each runs in a savepoint, and a failure is logged and rolled back alone.
-            try:
-                with conn.begin_nested():
-                    write(conn)
-            except Exception as exc:  # isolate it, keep the decisions
-                log.warning("side write %r failed: %s", getattr(write, "__name__", write), exc)
+        run_side_writes(conn, side)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
+
+
+def run_side_writes(conn: Connection, side: list[SideWrite]) -> None:
+    """Run side writes; grouped ones once per group. A side write (a fingerprint, a cache
+    row) is never worth losing decisions for: each call runs in a savepoint, and a failure is
+    logged and rolled back alone."""
+    groups: dict[Any, list[Any]] = {}
+    calls: list[tuple[str, Any]] = []
+    for write in side:
+        if isinstance(write, GroupedWrite):
+            if write.group not in groups:
+                groups[write.group] = []
+                calls.append(("group", write.group))
+            groups[write.group].append(write.payload)
+        else:
+            calls.append(("one", write))
+    for kind, fn in calls:
+        try:
+            with conn.begin_nested():
+                if kind == "group":
+                    fn(conn, groups[fn])
+                else:
+                    fn(conn)
+        except Exception as exc:  # isolate it, keep the decisions
+            log.warning("side write %r failed: %s", getattr(fn, "__name__", fn), exc)
