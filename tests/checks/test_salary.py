@@ -83,3 +83,19 @@ def test_invalid_range_names_problems(check: SalaryCheck) -> None:
     f = _run(check, {"text": "200万/月"})[0]
     assert f.evidence.data["problems"] == ["absurd_high"]
     assert f.evidence.data["thresholds"]["absurd_monthly_max"] == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("salary", "fires"),
+    [
+        ({"text": "底薪5000+提成", "min": 5000.0, "max": 15000.0, "unit": "month"}, False),
+        ({"text": "底薪3000+提成", "min": 3000.0, "max": 15000.0, "unit": "month"}, True),
+        ({"text": "5000-15000元/月", "min": 5000.0, "max": 15000.0, "unit": "month"}, True),
+    ],
+)
+def test_bait_range_allows_wider_commission_ranges(salary: dict[str, Any], fires: bool) -> None:
+    """Base + commission: the top is variable pay, so the ratio allowed is wider (4 vs 2.5)."""
+    check = SalaryCheck.load(PackReader(Path(__file__).resolve().parents[2] / "rules"))
+    p = make_posting(salary=salary)
+    rules = [f.rule for f in check.check(p, make_facts(p))]
+    assert ("salary.bait_range" in rules) is fires

@@ -26,6 +26,8 @@ class SalaryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     bait_ratio: Annotated[float, Field(gt=1)] = 2.5
+    bait_ratio_commission: Annotated[float, Field(gt=1)] = 4.0
+    """For base + commission pay (底薪+提成) the top of the range is variable pay: wider."""
     absurd_monthly_min: Annotated[float, Field(ge=0)] = 100
     absurd_monthly_max: Annotated[float, Field(gt=0)] = 1_000_000
     negotiable_severity: Severity = Severity.flag
@@ -81,7 +83,8 @@ class SalaryCheck(Check):
                 problems.append("absurd_low")
         ratio = sal.max / sal.min if (
             sal.min is not None and sal.max is not None and sal.min > 0) else None
-        bait = ratio is not None and ratio > p.bait_ratio
+        limit = p.bait_ratio_commission if sal.commission else p.bait_ratio
+        bait = ratio is not None and ratio > limit
         if not problems and not bait:
             return out  # the common case: nothing to report, so no evidence is built
         spans = salary_spans(posting, sal)
@@ -97,8 +100,9 @@ class SalaryCheck(Check):
         if bait and ratio is not None:
             out.append(self.finding(
                 "salary.bait_range",
-                f"薪资上限是下限的{ratio:.1f}倍（阈值{p.bait_ratio}倍），范围过宽。",
-                spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": p.bait_ratio},
+                f"薪资上限是下限的{ratio:.1f}倍（阈值{limit}倍），范围过宽。",
+                spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": limit,
+                                   "commission": sal.commission},
             ))
         return out
 
