@@ -28,18 +28,20 @@ def run(check: ContactCheck, **kw: object) -> list[Finding]:
 
 
 @pytest.mark.parametrize(
-    ("desc", "kinds"),
+    ("desc", "kinds", "severity"),
     [
-        ("有意者请致电 壹叁捌-零零壹叁-捌零零零 王经理", ["mobile"]),
-        ("加企鹅 987654321 详聊", ["qq"]),
-        ("薇信：job_2022a，邮箱 hr@example.com", ["wechat", "email"]),
-        ("简历投递 www.example.cn", ["url"]),
+        ("有意者请致电 壹叁捌-零零壹叁-捌零零零 王经理", ["mobile"], "flag"),
+        ("加企鹅 987654321 详聊", ["qq"], "flag"),
+        ("薇信：job_2022a，邮箱 hr@example.com", ["wechat", "email"], "flag"),
+        ("简历投递 www.example.cn", ["url"], "info"),  # usually the employer's own site
+        ("简历请发 hr@example.com", ["email"], "info"),
     ],
 )
-def test_flags_contacts(check: ContactCheck, desc: str, kinds: list[str]) -> None:
+def test_flags_contacts(check: ContactCheck, desc: str, kinds: list[str], severity: str
+                        ) -> None:
     (finding,) = run(check, description=desc)
     assert finding.rule == "contact.off_platform"
-    assert finding.severity.value == "flag"
+    assert finding.severity.value == severity
     assert [c["kind"] for c in finding.evidence.data["contacts"]] == kinds
     assert "非法引流" in finding.evidence.data["basis"]
     for span in finding.evidence.spans:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.checks.base import Check, RuleSpec
-from verifier.models import Finding, Posting, Severity, Span
+from verifier.models import SEVERITY_RANK, Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.text.contacts import ContactFinder
@@ -36,6 +36,12 @@ class ContactParams(BaseModel):
     fields: Annotated[list[str], Field(min_length=1)] = ["title", "description"]
     qq_cues: list[str] = Field(default_factory=list)
     wechat_cues: list[str] = Field(default_factory=list)
+    severity: dict[str, Severity] = Field(default_factory=lambda: {
+        "mobile": Severity.flag, "qq": Severity.flag, "wechat": Severity.flag,
+        "url": Severity.info, "email": Severity.info})
+    """By kind; the finding takes the highest of the kinds found. Personal channels flag;
+    a link or mailbox is usually the employer's own site or HR address: information."""
+    info_score: Annotated[float, Field(ge=0, le=100)] = 20
 
 
 class ContactCheck(Check):
@@ -79,9 +85,18 @@ class ContactCheck(Check):
         if not items:
             return []
         kinds = "、".join(dict.fromkeys(_KINDS[i["kind"]] for i in items))
+        sev = max((self.params.severity.get(i["kind"], Severity.flag) for i in items),
+                  key=SEVERITY_RANK.__getitem__)
+        if sev is Severity.info:
+            return [self.finding(
+                "contact.off_platform",
+                f"岗位正文含有{kinds}，请确认为招聘单位官方渠道。",
+                spans=spans[:20], severity=sev, score=self.params.info_score,
+                data={"contacts": items[:20], "count": len(items), "basis": _BASIS},
+            )]
         return [self.finding(
             "contact.off_platform",
             f"岗位正文含有个人联系方式（{kinds}），涉嫌引导求职者脱离平台联系。",
-            spans=spans[:20],
+            spans=spans[:20], severity=sev,
             data={"contacts": items[:20], "count": len(items), "basis": _BASIS},
         )]
