@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[Any]:
+    """An async engine on a fresh, migrated database (SQLite, then PostgreSQL)."""
+    from verifier.store import migrate
+    from verifier.store.db import create_engine
+
+    eng = create_engine(db_url)
+    await migrate.upgrade(eng)
+    yield eng
+    await eng.dispose()

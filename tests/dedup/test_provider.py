@@ -19,7 +19,6 @@ from verifier.dedup.portal import current_portal, portal_scope
 from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import posting_text
-from verifier.store import migrate
 from verifier.store.db import create_engine
 from verifier.store.writer import run_side_writes
 
@@ -32,14 +31,6 @@ OTHER = (
     "负责仓库货物的入库、出库与盘点，按订单分拣打包并核对数量，保证发货及时准确；"
     "定期整理库位，维护叉车与货架等仓储设备，协助做好消防安全检查。"
 )
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    await migrate.upgrade(eng)
-    yield eng
-    await eng.dispose()
 
 
 @pytest.fixture

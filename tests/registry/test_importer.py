@@ -6,7 +6,6 @@ Rows below are real registrations taken from Enterprise-Registration-Data-of-Chi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from verifier.registry.importer import ImportFailed, Parsed, import_records, par
 from verifier.registry.mapping import Mapping
 from verifier.registry.records import EnterpriseRecord, Status
 from verifier.registry.status import StatusMap
-from verifier.store import migrate
-from verifier.store.db import create_engine
 from verifier.store.registry_repo import RegistryRepo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,14 +45,6 @@ def tables() -> tuple[StatusMap, CapitalParser]:
 def parse(path: Path, tables: tuple[StatusMap, CapitalParser], mapping: Path = SAMPLE_MAP,
           encoding: str | None = None) -> Parsed:
     return parse_file(path, Mapping.load(mapping), tables[0], tables[1], encoding)
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    await migrate.upgrade(eng)
-    yield eng
-    await eng.dispose()
 
 
 async def test_import_then_upsert(engine: AsyncEngine, tmp_path: Path, tables: tuple[StatusMap,

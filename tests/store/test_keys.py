@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,18 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Role
 from verifier.store import keys as keys_mod
-from verifier.store import migrate
-from verifier.store.db import create_engine
 from verifier.store.keys import KeyCache, create_key, find_key
 from verifier.store.tables import api_keys
-
-
-@pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    await migrate.upgrade(eng)
-    yield eng
-    await eng.dispose()
 
 
 async def test_created_key_finds_its_principal_and_revocation_works(engine: AsyncEngine

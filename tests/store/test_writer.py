@@ -33,14 +33,6 @@ def decision(posting_id: str, content: str = "c1", portal: str = "p", outcome: O
 
 
 @pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(db_url)
-    await migrate.upgrade(eng)
-    yield eng
-    await eng.dispose()
-
-
-@pytest.fixture
 async def writer(engine: AsyncEngine) -> AsyncIterator[DecisionWriter]:
     w = DecisionWriter(engine, max_batch=50)
     await w.start()
