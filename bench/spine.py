@@ -81,6 +81,19 @@ def run_wrk(wrk: str, port: int, seconds: int, conns: int, template: Path) -> di
             "p99": _ms(lat.get("99", "")), "errors": float(non2xx.group(1)) if non2xx else 0.0}
 
 
+def _templates(mix: str) -> str:
+    """One JSON posting per line with "__ID__" for the posting id."""
+    if mix == "single":
+        return json.dumps(posting_dict(posting_id="__ID__"), ensure_ascii=False) + "\n"
+    lines = []
+    with (ROOT / "fixtures/corpus/postings.jsonl").open(encoding="utf-8") as fh:
+        for raw in fh:
+            posting = json.loads(raw)["posting"]
+            posting["posting_id"] = "__ID__"
+            lines.append(json.dumps(posting, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Measure the bare ceiling and the service in one run; print both and the ratio."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -88,11 +101,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    ap.add_argument("--mix", choices=["corpus", "single"], default="corpus",
+                    help="corpus: the 329 labelled corpus postings in turn (varied texts); "
+                         "single: one posting repeated (every request near-duplicates the last)")
     args = ap.parse_args()
     wrk = ensure_wrk()
     tmp = Path(tempfile.mkdtemp(prefix="bench-spine-"))
     template = tmp / "posting.json"
-    template.write_text(json.dumps(posting_dict(posting_id="__ID__"), ensure_ascii=False))
+    template.write_text(_templates(args.mix))
     py = sys.executable
     results: dict[str, dict[str, float]] = {}
 
@@ -127,7 +143,7 @@ def main() -> None:
 
     where = "sqlite" if db.startswith("sqlite") else db.split("@")[-1]
     print(f"\nworkers={args.workers} connections={args.connections} "
-          f"seconds={args.seconds} db={where}")
+          f"seconds={args.seconds} db={where} mix={args.mix}")
     print(f"{'endpoint':34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, r in results.items():
         print(f"{name:34} {r['rps']:>10.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "

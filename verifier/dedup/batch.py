@@ -32,7 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.dedup.fingerprint import Fingerprint
 from verifier.dedup.index import Entry, bands, fingerprints
 
-_CHUNK_KEYS = 480  # SQLite allows 500 terms in one compound SELECT
+_CHUNK_KEYS = 480  # at most 500 terms in one compound SELECT (SQLite's limit)
+_ONE_BAND = ("SELECT fingerprint_id FROM fingerprint_bands WHERE band_key = ? "
+             "ORDER BY fingerprint_id DESC LIMIT ?")
 
 
 @cache
@@ -59,6 +61,15 @@ def lookup_many(
     """For each query, the stored entries sharing the most bands with it (not itself)."""
     keys = sorted({k for q in queries for k in q.fingerprint.band_keys()})
     by_key: dict[int, list[int]] = {}
+    if conn.dialect.name == "sqlite":
+        # One small statement, prepared once by sqlite3's statement cache and run per key on
+        # the raw cursor (~5 µs each): far cheaper than preparing a 250-way UNION ALL.
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for k in keys:
+            cur.execute(_ONE_BAND, (k, per_band))
+            by_key[k] = [int(f) for (f,) in cur.fetchall()]
+        cur.close()
+        keys = []
     for start in range(0, len(keys), _CHUNK_KEYS):
         chunk = keys[start:start + _CHUNK_KEYS]
         params: dict[str, object] = {f"k{i}": k for i, k in enumerate(chunk)}
