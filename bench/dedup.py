@@ -31,6 +31,7 @@ from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
 from verifier.pipeline.facts import posting_text  # noqa: E402
 from verifier.store import migrate  # noqa: E402
 from verifier.store.db import create_engine  # noqa: E402
+from verifier.store.writer import run_side_writes  # noqa: E402
 from verifier.text.normalize import normalize  # noqa: E402
 
 WORDS = ("负责 客户 开发 维护 销售 业绩 提成 门店 接待 顾客 咨询 整理 资料 仓库 盘点 配送 "
@@ -71,7 +72,10 @@ async def main() -> None:
             p = make_posting(posting_id=f"pre-{i}", description=text(rng),
                              enterprise={"name": f"北京测试{i % 3000}科技有限公司"})
             with portal_scope(f"portal-{i % 3}"):
-                await prov.resolve(p, posting_text(p))
+                fact = await prov.resolve(p, posting_text(p))
+            # What the decision writer does with the fingerprint: commit it (a side write).
+            async with engine.begin() as conn:
+                await conn.run_sync(run_side_writes, prov.side_writes(fact))
         print(f"preload {a.preload}: {time.perf_counter() - t0:.1f}s "
               f"({engine.dialect.name})")
         times, fps, looks, hits = [], [], [], 0
@@ -85,7 +89,7 @@ async def main() -> None:
             t1 = time.perf_counter()
             with portal_scope("portal-x"):
                 entry = entry_of(p, pt, "portal-x")
-                await prov.index.similar(entry)
+                await prov.lookup.similar(entry)
             looks.append((time.perf_counter() - t1) * 1e6)
             t1 = time.perf_counter()
             with portal_scope("portal-x"):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from verifier.api.auth import require_role
@@ -13,16 +15,21 @@ from verifier.models import BatchResult, Decision, Posting, PostingBatch, Review
 from verifier.store.tables import decisions, review_items
 
 routes = web.RouteTableDef()
+M = TypeVar("M", bound=BaseModel)
 
 
-async def _body(request: web.Request) -> bytes:
-    ctype = request.content_type
-    if ctype not in ("application/json", "application/octet-stream", ""):
+async def _parse(request: web.Request, model: type[M]) -> M:
+    """The request body as `model`: 415 unless JSON, 400 if empty or malformed, 422 naming
+    each bad field."""
+    if request.content_type not in ("application/json", "application/octet-stream", ""):
         raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")
     body = await request.read()
     if not body:
         raise ApiError(400, "Malformed JSON", "The request body is empty.")
-    return body
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
 
 
 def _json(model: Decision | BatchResult, status: int = 200) -> web.Response:
@@ -35,11 +42,7 @@ def _json(model: Decision | BatchResult, status: int = 200) -> web.Response:
 async def verify(request: web.Request) -> web.Response:
     """Decide one posting before it is published."""
     who = require_role(request, Role.portal)
-    body = await _body(request)
-    try:
-        posting = Posting.model_validate_json(body)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    posting = await _parse(request, Posting)
     decision = await request.app[VERIFIER].verify(who.name, posting)
     return _json(decision)
 
@@ -48,18 +51,16 @@ async def verify(request: web.Request) -> web.Response:
 async def verify_batch(request: web.Request) -> web.Response:
     """Decide up to `max_batch` postings in one call; decisions come back in order."""
     who = require_role(request, Role.portal)
-    body = await _body(request)
-    try:
-        batch = PostingBatch.model_validate_json(body)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    batch = await _parse(request, PostingBatch)
     limit = request.app[SETTINGS].max_batch
     if len(batch.postings) > limit:
         raise ApiError(422, "Invalid request", f"A batch holds at most {limit} postings.")
-    ids = [p.posting_id for p in batch.postings]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise ApiError(422, "Invalid request", f"posting_id {dup!r} appears twice in the batch.")
+    seen: set[str] = set()
+    for pid in (p.posting_id for p in batch.postings):
+        if pid in seen:
+            raise ApiError(422, "Invalid request",
+                           f"posting_id {pid!r} appears twice in the batch.")
+        seen.add(pid)
     out = await request.app[VERIFIER].verify_many(who.name, list(batch.postings))
     return _json(BatchResult(decisions=out))
 

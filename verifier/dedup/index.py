@@ -1,17 +1,14 @@
 """The fingerprint index in SQL: one row per (portal, posting_id), one band row per LSH band.
 
-Candidates are the fingerprints sharing at least one band key with the query, found through
-the primary key of `fingerprint_bands` (an index range per band, at most `per_band` newest
-rows each, never a scan; one query); their similarity is then estimated from the stored signatures.
-An upsert replaces the posting's row and bands in one transaction, so a portal retrying the
-same posting never adds a second fingerprint. The same code runs on SQLite and PostgreSQL.
+The tables and the entry type. Lookups (batched across concurrent postings) and recording
+(a grouped side write in the decision's transaction) live in `verifier.dedup.batch`: both go
+through the primary key of `fingerprint_bands` (an index range per band, at most `per_band`
+newest rows each, never a scan). The same code runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -28,23 +25,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
-    delete,
     func,
-    insert,
     select,
-    text,
-    tuple_,
-    update,
 )
-from sqlalchemy import (
-    create_engine as sa_create_engine,
-)
-from sqlalchemy.engine import Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from verifier.dedup.fingerprint import BANDS, Fingerprint
+from verifier.dedup.fingerprint import Fingerprint
+from verifier.store.db import create_sync_engine
 
 # Own metadata: these tables are created by migration 0003, not by the spine's metadata.
 metadata = MetaData()
@@ -75,22 +63,6 @@ bands = Table(
 )
 
 
-# Per band only the newest `per_band` postings: a hot band (a portal's template text shared by
-# thousands) costs an index range of `per_band` rows, not the whole band. Plain SQL built once:
-# composing 16 subqueries with the expression language per posting costs milliseconds.
-# One round trip: the band ranges, counted per posting, best `m` joined to their rows.
-_BANDS_SQL = " UNION ALL ".join(
-    f"SELECT fingerprint_id FROM (SELECT fingerprint_id FROM fingerprint_bands "
-    f"WHERE band_key = :k{i} ORDER BY fingerprint_id DESC LIMIT :n) AS b{i}"
-    for i in range(BANDS))
-_SIMILAR_QUERY = text(
-    "SELECT f.* FROM fingerprints AS f JOIN ("
-    f"SELECT fingerprint_id, count(*) AS shared FROM ({_BANDS_SQL}) AS u "
-    "GROUP BY fingerprint_id ORDER BY shared DESC, fingerprint_id DESC LIMIT :m"
-    ") AS c ON c.fingerprint_id = f.id "
-    "WHERE NOT (f.portal = :portal AND f.posting_id = :pid)")
-
-
 def sqlite_reader(engine: AsyncEngine) -> Engine | None:
     """For SQLite, a synchronous engine on the same file for lookups, or None otherwise.
 
@@ -101,8 +73,7 @@ def sqlite_reader(engine: AsyncEngine) -> Engine | None:
     """
     if engine.dialect.name != "sqlite":
         return None
-    url = engine.url.set(drivername="sqlite")
-    return sa_create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    return create_sync_engine(engine.url, immediate=False)
 
 
 @lru_cache(maxsize=65_536)
@@ -144,7 +115,7 @@ class Entry:
 
 
 class FingerprintIndex:
-    """Near-duplicate lookup and idempotent recording over one database."""
+    """Where the fingerprint index lives (engines) and how lookups are bounded."""
 
     def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20,
                  reader: Engine | None = None) -> None:
@@ -153,84 +124,6 @@ class FingerprintIndex:
         """Synchronous engine for lookups on SQLite (see `sqlite_reader`), else None."""
         self.max_candidates = max_candidates
         self.per_band = per_band
-
-    async def similar(self, entry: Entry) -> list[tuple[Entry, float]]:
-        """Other postings sharing a band with `entry`, with estimated similarity, best first."""
-        keys = entry.fingerprint.band_keys()
-        if not keys:
-            return []
-        if len(keys) != BANDS:  # pragma: no cover - every non-empty fingerprint has BANDS keys
-            return []
-        params: dict[str, object] = {f"k{i}": k for i, k in enumerate(keys)}
-        params.update(n=self.per_band, m=self.max_candidates, portal=entry.portal,
-                      pid=entry.posting_id)
-        if self.reader is not None:
-            rows = await asyncio.to_thread(self._read, self.reader, params)
-        else:
-            async with self.engine.connect() as conn:
-                rows = (await conn.execute(_SIMILAR_QUERY, params)).mappings().all()
-        out = []
-        for r in rows:
-            other = Entry(
-                portal=r["portal"], posting_id=r["posting_id"], employer_key=r["employer_key"],
-                title_key=r["title_key"], fingerprint=Fingerprint(bytes(r["signature"]), r["size"]),
-                uscc=r["uscc"], pay_min=r["pay_min"], pay_max=r["pay_max"], city=r["city"],
-                headcount=r["headcount"],
-            )
-            out.append((other, entry.fingerprint.similarity(other.fingerprint)))
-        out.sort(key=lambda t: (-t[1], t[0].ref))
-        return out
-
-    @staticmethod
-    def _read(reader: Engine, params: dict[str, object]) -> Sequence[RowMapping]:
-        with reader.connect() as conn:
-            return conn.execute(_SIMILAR_QUERY, params).mappings().all()
-
-    async def record(self, entry: Entry, now: datetime) -> None:
-        """Insert or replace the entry for (portal, posting_id), bands included."""
-        await self.record_many([entry], now)
-
-    async def record_many(self, entries: list[Entry], now: datetime) -> None:
-        """Upsert several entries in one transaction: five statements whatever their number."""
-        latest = {(e.portal, e.posting_id): e for e in entries}  # last version of each wins
-        for attempt in range(3):
-            try:
-                async with self.engine.begin() as conn:
-                    await self._upsert_many(conn, list(latest.values()), now)
-                return
-            except IntegrityError:  # a concurrent first insert of the same posting won
-                if attempt == 2:
-                    raise
-
-    @staticmethod
-    async def _upsert_many(conn: AsyncConnection, entries: list[Entry], now: datetime) -> None:
-        keys = [(e.portal, e.posting_id) for e in entries]
-        found = await conn.execute(
-            select(fingerprints.c.id, fingerprints.c.portal, fingerprints.c.posting_id)
-            .where(tuple_(fingerprints.c.portal, fingerprints.c.posting_id).in_(keys))
-            # PostgreSQL: lock the rows (in id order: no deadlock between batches) so two
-            # instances replacing one posting's bands take turns. SQLite's BEGIN IMMEDIATE
-            # already serializes writers.
-            .order_by(fingerprints.c.id).with_for_update())
-        ids = {(r.portal, r.posting_id): r.id for r in found}
-        old = [e for e in entries if (e.portal, e.posting_id) in ids]
-        new = [e for e in entries if (e.portal, e.posting_id) not in ids]
-        if old:
-            await conn.execute(delete(bands).where(
-                bands.c.fingerprint_id.in_([ids[(e.portal, e.posting_id)] for e in old])))
-            await conn.execute(
-                update(fingerprints).where(fingerprints.c.id == bindparam("fid")),
-                [{"fid": ids[(e.portal, e.posting_id)], **e.row(now)} for e in old])
-        if new:
-            got = await conn.execute(
-                insert(fingerprints).returning(fingerprints.c.id, fingerprints.c.portal,
-                                               fingerprints.c.posting_id),
-                [e.row(now) for e in new])
-            ids.update({(r.portal, r.posting_id): r.id for r in got})
-        rows = [{"band_key": k, "fingerprint_id": ids[(e.portal, e.posting_id)]}
-                for e in entries for k in e.fingerprint.band_keys()]
-        if rows:
-            await conn.execute(insert(bands), rows)
 
     async def count(self) -> int:
         """How many postings the index holds."""

@@ -67,9 +67,13 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sync_engine(url: Any) -> Engine:
-    """A synchronous SQLite engine on the same file, with the same pragmas (for the writer)."""
-    sync_url = make_url(str(url) if not isinstance(url, str) else url).set(drivername="sqlite")
+def create_sync_engine(url: Any, *, immediate: bool = True) -> Engine:
+    """A synchronous SQLite engine on the same file, with the same pragmas.
+
+    `immediate`: transactions start with BEGIN IMMEDIATE (the decision writer); without it
+    (lookups) every statement reads its own WAL snapshot and never waits for writers.
+    """
+    sync_url = make_url(url).set(drivername="sqlite")
     engine = sa_create_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -80,8 +84,10 @@ def create_sync_engine(url: Any) -> Engine:
             cur.execute(pragma)
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if immediate:
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
