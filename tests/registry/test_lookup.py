@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import create_pg_database, drop_pg_database, need, pg_available, pg_url
-from verifier.registry.lookup import MemoryLookup, PostgresLookup, RegistryLookup, create_lookup
+from verifier.registry.lookup import (
+    BRANCH_OF_SQL,
+    MemoryLookup,
+    PostgresLookup,
+    RegistryLookup,
+    create_lookup,
+)
 from verifier.registry.records import EnterpriseRecord
 from verifier.registry.uscc import uscc_check_char
 from verifier.settings import Settings
@@ -35,6 +42,11 @@ RECORDS = [
         for body, name in (("91512022MA6210001", "安岳县自来水公司"),
                            ("91140900MA0K10001", "忻州市自来水公司"))
     ),
+    # branches of 小米 (the parent's code in lower case: stored normalized)
+    EnterpriseRecord(uscc="91420100MA4K000011", name="小米科技有限责任公司武汉分公司",
+                     division_code="420100", branch_of="91110108551385082q"),
+    EnterpriseRecord(uscc="91440300MA5F000012", name="小米科技有限责任公司深圳分公司",
+                     division_code="440300", branch_of="91110108551385082Q"),
 ]
 
 
@@ -157,3 +169,40 @@ async def test_a_name_without_a_distinctive_trade_name_is_ambiguous(
     assert matches[0].detail["ambiguous"] == "several_records"
     exact = await lookup.by_name("安岳县自来水有限公司".replace("有限", ""))
     assert exact[0].kind == "exact" and exact[0].record.name == "安岳县自来水公司"
+
+
+@pytest.mark.parametrize("parent", ["91110108551385082Q", "９１１１０１０８５５１３８５０８２ｑ"])
+async def test_branches_of(lookup: RegistryLookup, parent: str) -> None:
+    got = await lookup.branches_of(parent)
+    assert [(b.uscc, b.name, b.division_code) for b in got] == [
+        ("91420100MA4K000011", "小米科技有限责任公司武汉分公司", "420100"),
+        ("91440300MA5F000012", "小米科技有限责任公司深圳分公司", "440300"),
+    ]
+    assert len(await lookup.branches_of(parent, limit=1)) == 1
+    assert await lookup.branches_of("914403001922038216") == []
+    assert lookup.branches_recorded
+
+
+def test_memory_without_branches_records_none() -> None:
+    assert not MemoryLookup.from_records(r for r in RECORDS if not r.branch_of).branches_recorded
+
+
+async def test_branches_of_uses_the_partial_index() -> None:
+    need("PostgreSQL", pg_available())
+    name = await create_pg_database()
+    engine = create_engine(pg_url(name))
+    try:
+        await upgrade(engine)
+        backend = PostgresLookup(engine)
+        assert await backend.load() == 0 and not backend.branches_recorded
+        await RegistryRepo(engine).upsert(RECORDS[-1:])
+        await backend.refresh()
+        assert backend.branches_recorded
+        async with engine.connect() as conn:
+            await conn.execute(text("SET enable_seqscan = off"))
+            plan = (await conn.execute(text(
+                f"EXPLAIN SELECT uscc FROM enterprises WHERE {BRANCH_OF_SQL} = 'X'"))).all()
+        assert "ix_enterprises_branch_of" in " ".join(r[0] for r in plan)
+    finally:
+        await engine.dispose()
+        await drop_pg_database(name)

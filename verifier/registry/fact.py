@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifier.registry.match import NameMatch
-from verifier.registry.records import EnterpriseRecord
+from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.registry.uscc import CodeCheck
 
 
@@ -30,6 +30,15 @@ class RegistryFact:
     name_detail: dict[str, Any] = field(default_factory=dict)
     candidates: tuple[NameMatch, ...] = ()
     """Registry records whose names resemble the posting's name, best first."""
+    parent: PlaceRef | None = None
+    """The registered parent when `record` is itself a branch (its `branch_of`)."""
+    branches: tuple[PlaceRef, ...] = ()
+    """Registered branches of the enterprise (of its parent when `record` is a branch,
+    `record` itself excluded), at most `BRANCH_LIMIT`."""
+    branches_truncated: bool = False
+    """Whether the lookup stopped at its limit (more branches are registered)."""
+    branch_data: bool = False
+    """Whether the registry records branches at all: without any, "no branch" is no evidence."""
 
     @property
     def by_code(self) -> bool:
@@ -47,6 +56,17 @@ class RegistryFact:
             "established": r.established.isoformat() if r.established else None,
             "division_code": r.division_code,
         }, "match": self.match, "score": self.score}
+
+    def places(self) -> list[tuple[str, PlaceRef]]:
+        """Every place the employer is registered: (own | parent | branch, place)."""
+        r = self.record
+        if r is None:
+            return []
+        out = [("own", PlaceRef(r.uscc, r.name, r.division_code))]
+        if self.parent is not None:
+            out.append(("parent", self.parent))
+        out.extend(("branch", b) for b in self.branches)
+        return out
 
     def candidate_evidence(self, limit: int = 3) -> list[dict[str, Any]]:
         """The best name candidates, briefly."""

@@ -6,7 +6,9 @@ API:
 - `index.by_uscc(code)`, `index.by_regno(regno)` → record or None;
   `index.by_name(name, limit)` → list of `NameMatch` (exact canonical name / former / alias
   first, then the parent of a branch, then fuzzy over at most `MAX_CANDIDATES` entries
-  chosen by the rarest bigrams and the exact 字号 of the query, scored with rapidfuzz).
+  chosen by the rarest bigrams and the exact 字号 of the query, scored with rapidfuzz);
+  `index.branches_of(uscc)` → the `PlaceRef`s of records whose `branch_of` is that USCC
+  (kept in their own small column: no record is decoded).
 
 Memory: strings live in joined columns with offset arrays, records as zlib-compressed JSON
 (a preset dictionary makes 200-byte records compress), keys as sorted int64 hash arrays
@@ -37,7 +39,7 @@ from verifier.registry.match import (
     settle,
 )
 from verifier.registry.names import ParsedName, normalize_name, parse_cached
-from verifier.registry.records import EnterpriseRecord
+from verifier.registry.records import EnterpriseRecord, PlaceRef
 
 MAX_CANDIDATES = 300
 RECORD_CACHE = 4096  # decoded records kept per index (cleared when full)
@@ -133,6 +135,8 @@ class IndexBuilder:
     _ent_kind: array[int] = field(default_factory=lambda: array("B"))
     _structs: _Column = field(default_factory=_Column)
     _trade_col: _Column = field(default_factory=_Column)
+    _branches: tuple[array[int], array[int]] = field(default_factory=_pair)
+    _branch_col: _Column = field(default_factory=_Column)
 
     def add(self, record: EnterpriseRecord, parsed: ParsedName | None = None) -> None:
         """Add one record with its former names and aliases."""
@@ -145,6 +149,11 @@ class IndexBuilder:
             if code:
                 target[0].append(hash(code))
                 target[1].append(rid)
+        if record.branch_of:
+            self._branches[0].append(hash(record.branch_of))
+            self._branches[1].append(len(self._branch_col.ends) - 1)
+            self._branch_col.append("\t".join((record.branch_of, record.uscc or "",
+                                                record.division_code or "", record.name)))
         names = [(0, parsed or normalize_name(record.name))]
         names += [(1, normalize_name(n)) for n in record.former_names]
         names += [(2, normalize_name(n)) for n in record.aliases]
@@ -166,6 +175,7 @@ class IndexBuilder:
         """Freeze into compact arrays (the builder is emptied)."""
         structs, s_off = self._structs.freeze()
         trades, t_off = self._trade_col.freeze()
+        branch_col, b_off = self._branch_col.freeze()
         index = NameIndex(
             trade_col=trades,
             trade_off=t_off,
@@ -180,6 +190,9 @@ class IndexBuilder:
             names=_HashMap.of(*self._names),
             trades=_HashMap.of(*self._trades),
             grams=_HashMap.of(*self._grams),
+            branches=_HashMap.of(*self._branches),
+            branch_col=branch_col,
+            branch_off=b_off,
         )
         self.__init__()  # type: ignore[misc]  # release the arrays
         return index
@@ -202,6 +215,9 @@ class NameIndex:
     names: _HashMap
     trades: _HashMap
     grams: _HashMap
+    branches: _HashMap
+    branch_col: str
+    branch_off: I64
     _decoded: dict[int, EnterpriseRecord] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -217,9 +233,11 @@ class NameIndex:
 
     def nbytes(self) -> int:
         """Bytes held by the index's columns and arrays (str columns at 2 bytes a character)."""
-        maps = (self.uscc, self.regno, self.names, self.trades, self.grams)
-        arrays = (self.trade_off, self.offsets, self.struct_off, self.ent_rec, self.ent_kind)
-        return (len(self.blob) + 2 * (len(self.structs) + len(self.trade_col))
+        maps = (self.uscc, self.regno, self.names, self.trades, self.grams, self.branches)
+        arrays = (self.trade_off, self.offsets, self.struct_off, self.ent_rec, self.ent_kind,
+                  self.branch_off)
+        return (len(self.blob) + 2 * (len(self.structs) + len(self.trade_col)
+                                      + len(self.branch_col))
                 + sum(a.nbytes for a in arrays) + sum(m.keys.nbytes + m.vals.nbytes for m in maps))
 
     def record(self, rid: int) -> EnterpriseRecord:
@@ -260,6 +278,18 @@ class NameIndex:
             if rec.regno == regno:
                 return rec
         return None
+
+    def branches_of(self, uscc: str, limit: int) -> list[PlaceRef]:
+        """Branches registered under the parent `uscc` (normalized), in load order."""
+        out: list[PlaceRef] = []
+        for bid in sorted(int(b) for b in self.branches.get(uscc)):
+            start, end = int(self.branch_off[bid]), int(self.branch_off[bid + 1])
+            parent, code, division, name = self.branch_col[start:end].split("\t", 3)
+            if parent == uscc:
+                out.append(PlaceRef(code or None, name, division or None))
+                if len(out) >= limit:
+                    break
+        return out
 
     def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact canonical / former / alias hits first, then the branch's parent, then fuzzy."""

@@ -3,12 +3,14 @@
 API:
 - `RegistryLookup` (abstract): async `by_uscc(code)`, `by_regno(regno)` → record or None;
   `by_name(name, limit=3)` → `list[NameMatch]` (exact canonical name / former name / alias
-  first, then the parent of a branch, then fuzzy candidates with their score); `load()`;
-  `refresh()` (reload when the table changed; returns whether it did).
+  first, then the parent of a branch, then fuzzy candidates with their score);
+  `branches_of(uscc, limit)` → `list[PlaceRef]` (records whose `branch_of` is that USCC);
+  `load()`; `refresh()` (reload when the table changed; returns whether it did).
 - `MemoryLookup`: the in-memory `NameIndex`, loaded from the `enterprises` table (or built
   from records with `MemoryLookup.from_records`), for registries up to a few million.
 - `PostgresLookup`: PostgreSQL itself — B-tree on `uscc` and `name_norm`, `pg_trgm`
-  similarity (GIN `gin_trgm_ops`) on the normalized 字号, the same scoring in Python.
+  similarity (GIN `gin_trgm_ops`) on the normalized 字号, the same scoring in Python;
+  branches through the partial expression index on the record's `branch_of` (0005).
 - `create_lookup(settings, engine)` picks one.
 
 Both backends compute keys only through `verifier.registry.names.normalize_name`, and both
@@ -34,16 +36,27 @@ from verifier.registry.match import (
     settle,
 )
 from verifier.registry.names import ParsedName, parse_cached
-from verifier.registry.records import EnterpriseRecord
+from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.registry.uscc import normalize_code
 from verifier.settings import Settings
 
 PG_FUZZY_LIMIT = 50
+BRANCH_LIMIT = 500
+"""At most this many branches per parent are returned (a national chain has thousands; the
+region check needs places, and 500 cover every province many times over)."""
 _KINDS = {"name": "exact", "former": "former", "alias": "alias"}
+BRANCH_OF_SQL = "((record::jsonb) ->> 'branch_of')"
+"""The indexed expression (migration 0005): written exactly so the planner uses the index."""
 
 
 class RegistryLookup(ABC):
     """Find registry records by code or by name."""
+
+    @property
+    @abstractmethod
+    def branches_recorded(self) -> bool:
+        """Whether any record names a parent (`branch_of`): only then does "no branch" mean
+        something (many registry extracts carry no branch links at all)."""
 
     @abstractmethod
     async def by_uscc(self, code: str) -> EnterpriseRecord | None:
@@ -56,6 +69,10 @@ class RegistryLookup(ABC):
     @abstractmethod
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact / former / alias hits first, then the branch's parent, then fuzzy."""
+
+    @abstractmethod
+    async def branches_of(self, uscc: str, limit: int = BRANCH_LIMIT) -> list[PlaceRef]:
+        """Records registered as branches of the enterprise with this USCC, first `limit`."""
 
     @abstractmethod
     async def load(self) -> int:
@@ -74,6 +91,11 @@ class MemoryLookup(RegistryLookup):
         self.index = index or IndexBuilder().finish()
         self._version: tuple[Any, ...] | None = None
 
+    @property
+    def branches_recorded(self) -> bool:
+        """Whether the index holds any branch."""
+        return len(self.index.branches.keys) > 0
+
     @classmethod
     def from_records(cls, records: Iterable[EnterpriseRecord]) -> MemoryLookup:
         """A lookup over records in memory (no database)."""
@@ -90,6 +112,10 @@ class MemoryLookup(RegistryLookup):
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """See `NameIndex.by_name`."""
         return self.index.by_name(name, limit)
+
+    async def branches_of(self, uscc: str, limit: int = BRANCH_LIMIT) -> list[PlaceRef]:
+        """See `NameIndex.branches_of`."""
+        return self.index.branches_of(normalize_code(uscc), limit)
 
     async def _table_version(self) -> tuple[Any, ...]:
         assert self.engine is not None
@@ -126,6 +152,12 @@ class PostgresLookup(RegistryLookup):
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._branches_recorded = False
+
+    @property
+    def branches_recorded(self) -> bool:
+        """As of the last `load` / `refresh` (a registry epoch triggers one)."""
+        return self._branches_recorded
 
     async def _rows(self, sql: str, **params: Any) -> list[Any]:
         async with self.engine.connect() as conn:
@@ -144,6 +176,15 @@ class PostgresLookup(RegistryLookup):
             "SELECT record FROM enterprises WHERE regno = :c", c=normalize_code(regno)
         )
         return EnterpriseRecord.model_validate_json(rows[0][0]) if rows else None
+
+    async def branches_of(self, uscc: str, limit: int = BRANCH_LIMIT) -> list[PlaceRef]:
+        """One seek in the partial index on the stored record's `branch_of`."""
+        rows = await self._rows(
+            "SELECT uscc, name, (record::jsonb) ->> 'division_code' FROM enterprises "
+            f"WHERE {BRANCH_OF_SQL} = :u ORDER BY id LIMIT :lim",
+            u=normalize_code(uscc), lim=limit,
+        )
+        return [PlaceRef(code, name, division) for code, name, division in rows]
 
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact keys first (B-tree), then pg_trgm candidates scored like the memory index."""
@@ -202,12 +243,16 @@ class PostgresLookup(RegistryLookup):
         ], limit)
 
     async def load(self) -> int:
-        """Nothing to build: returns the row count."""
+        """Nothing to build: returns the row count (and notes whether branches are recorded)."""
         rows = await self._rows("SELECT count(*) FROM enterprises")
+        await self.refresh()
         return int(rows[0][0])
 
     async def refresh(self) -> bool:
-        """Always current: the database is the index."""
+        """Always current: the database is the index. Re-reads `branches_recorded` only."""
+        rows = await self._rows(
+            f"SELECT EXISTS (SELECT 1 FROM enterprises WHERE {BRANCH_OF_SQL} IS NOT NULL)")
+        self._branches_recorded = bool(rows[0][0])
         return False
 
 

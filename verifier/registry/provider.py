@@ -6,21 +6,24 @@ as that company); only without a usable code does the name decide (exact / forme
 then fuzzy at or above the match threshold). Name candidates are always attached so the
 checks can tell look-alikes and names that belong to another company. The backend is
 `verifier.registry.lookup` (memory index or PostgreSQL); registry changes arrive through
-the `registry` epoch and refresh the backend without a restart.
+the `registry` epoch and refresh the backend without a restart. A resolved record comes with
+the places its enterprise is registered: its branches (records whose `branch_of` is its
+USCC) and, for a branch, its parent and the parent's other branches.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from verifier.models import EnterpriseSummary, Posting
 from verifier.pipeline.facts import FactProvider
 from verifier.registry.fact import RegistryFact
-from verifier.registry.lookup import RegistryLookup, create_lookup
+from verifier.registry.lookup import BRANCH_LIMIT, RegistryLookup, create_lookup
 from verifier.registry.match import MATCH_THRESHOLD, Structure, score_structures
 from verifier.registry.names import parse_cached
-from verifier.registry.records import EnterpriseRecord
+from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.registry.uscc import validate_uscc
 from verifier.store.registry_repo import EPOCH
 from verifier.text.normalize import PostingText
@@ -69,6 +72,26 @@ class RegistryProvider(FactProvider):
             raise RegistryUnavailable(self._error)
         if self.size == 0:
             return None  # no registry data loaded: the checks only validate the code
+        fact = await self._resolve(posting)
+        return fact if fact.record is None else await self._with_places(fact, fact.record)
+
+    async def _with_places(self, fact: RegistryFact, rec: EnterpriseRecord) -> RegistryFact:
+        """Attach the parent (for a branch) and the registered branches of the enterprise."""
+        parent: PlaceRef | None = None
+        head = rec.branch_of or rec.uscc
+        if rec.branch_of:
+            up = await self.lookup.by_uscc(rec.branch_of)
+            if up is not None:
+                parent = PlaceRef(up.uscc, up.name, up.division_code)
+        if not head:
+            return replace(fact, branch_data=self.lookup.branches_recorded)
+        found = await self.lookup.branches_of(head, BRANCH_LIMIT + 1)
+        branches = tuple(b for b in found[:BRANCH_LIMIT] if rec.uscc is None or b.uscc != rec.uscc)
+        return replace(fact, parent=parent, branches=branches,
+                       branches_truncated=len(found) > BRANCH_LIMIT,
+                       branch_data=self.lookup.branches_recorded)
+
+    async def _resolve(self, posting: Posting) -> RegistryFact:
         name = posting.enterprise.name
         raw = posting.enterprise.uscc
         chk = validate_uscc(raw) if raw and raw.strip() else None

@@ -7,10 +7,13 @@ vocabulary) and normalized (`status`, via `rules/registry/status.toml`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from verifier.registry.uscc import normalize_code
 
 
 class Status(StrEnum):
@@ -86,7 +89,22 @@ class EnterpriseRecord(BaseModel):
     staff_range: str | None = None
     """Head-count band as a source states it (e.g. `100-499人`)."""
     branch_of: str | None = None
-    """USCC of the parent when this record is a branch (分公司)."""
+    """USCC of the parent when this record is a branch (分公司); normalized like every code,
+    so both lookup backends find a parent's branches by its stored USCC."""
     recognitions: list[Recognition] = Field(default_factory=list)
     lists: list[ListMembership] = Field(default_factory=list)
     source: str | None = None
+
+    @field_validator("branch_of")
+    @classmethod
+    def _normalize_parent(cls, v: str | None) -> str | None:
+        return normalize_code(v) or None if v is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRef:
+    """Where one registry record is registered: its code, name and division (for branches)."""
+
+    uscc: str | None
+    name: str
+    division_code: str | None
