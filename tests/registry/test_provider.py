@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories import make_facts, make_posting
+from verifier.checks.consistency_region import RegionConsistencyCheck
 from verifier.checks.registry import RegistryCheck
 from verifier.checks.registry_standing import RegistryStandingCheck
 from verifier.pipeline.facts import posting_text
@@ -64,8 +65,7 @@ def checks() -> list[Any]:
         ({"name": "某某不存在的贸易有限公司", "uscc": UNKNOWN_CODE}, None,
          ["registry.not_found"]),
         ({"name": "上海失信投资管理有限公司"}, "exact",
-         ["registry.list.serious_violation", "registry.region_mismatch",
-          "registry.uscc.missing"]),
+         ["registry.list.serious_violation", "registry.uscc.missing"]),
     ],
 )
 async def test_resolve_and_check(provider: RegistryProvider, checks: list[Any],
@@ -81,6 +81,36 @@ async def test_resolve_and_check(provider: RegistryProvider, checks: list[Any],
     assert found == rules
     summary = provider.summary(value)
     assert (summary is None) == (value.record is None)
+
+
+PENGYUAN = "91440300MA000020XN"  # 深圳鹏远物流有限公司, branch in 上海 (310104)
+
+
+@pytest.mark.parametrize(
+    ("enterprise", "province", "parent", "branches", "fires"),
+    [
+        ({"name": "深圳鹏远物流有限公司", "uscc": PENGYUAN}, "上海", None, ["310104"], False),
+        ({"name": "深圳鹏远物流有限公司", "uscc": PENGYUAN}, "北京", None, ["310104"], True),
+        ({"name": "深圳鹏远物流有限公司上海分公司"}, "广东", "440300", [], False),
+        ({"name": "深圳鹏远物流有限公司上海分公司"}, "浙江", "440300", [], False),
+        ({"name": "深圳鹏远物流有限公司上海分公司"}, "四川", "440300", [], True),
+        ({"name": "华为技术有限公司", "uscc": "914403001922038216"}, "湖南", None, [], False),
+    ],
+)
+async def test_registered_places_and_region(
+    provider: RegistryProvider, enterprise: dict[str, str], province: str, parent: str | None,
+    branches: list[str], fires: bool,
+) -> None:
+    posting = make_posting(enterprise=enterprise, location={"province": province})
+    value = await provider.resolve(posting, posting_text(posting))
+    assert value is not None and value.record is not None
+    assert (value.parent.division_code if value.parent else None) == parent
+    assert [b.division_code for b in value.branches] == branches
+    assert value.branch_data  # the demo registry links one branch to its parent
+    pack = PackReader(RULES)
+    region = RegionConsistencyCheck.load(pack)
+    found = region.check(posting, make_facts(posting, registry=value))
+    assert [f.rule for f in found] == (["content.region_mismatch"] if fires else [])
 
 
 async def test_install_demo_registry_once(tmp_path: Path) -> None:

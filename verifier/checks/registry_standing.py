@@ -2,10 +2,10 @@
 
 Once the registry has resolved the employer: its status (注销/吊销/撤销/清算 reject; 停业,
 歇业, 迁出 and unknown statuses flag — severities in `rules/registry/checks.toml`), its age
-(founded days before posting), its registration region against the work location (info;
-flag for a branch, which is registered where it operates), public lists (经营异常名录 flag,
-严重违法失信名单 reject) and 专精特新/小巨人 claims without a recognition valid on the
-posting date. Tags 专精特新, 小巨人 and SME come from the registry, never from the text.
+(founded days before posting), public lists (经营异常名录 flag, 严重违法失信名单 reject) and
+专精特新/小巨人 claims without a recognition valid on the posting date. Tags 专精特新, 小巨人
+and SME come from the registry, never from the text. The work location against the
+registered places is `content.region_mismatch` (`consistency_region.py`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from verifier.checks._registry_common import BASIS_STATUS, RegistryParams, regis
 from verifier.checks.base import Check, RuleSpec
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
-from verifier.pipeline.pack import PackReader
 from verifier.registry.records import EnterpriseRecord, SizeClass, Status
-from verifier.registry.uscc import UsccTables
 
 _STATUS_TEXT = {
     Status.moved_out: "已迁出", Status.suspended: "停业", Status.closed_temporarily: "歇业",
@@ -27,7 +25,6 @@ _STATUS_TEXT = {
     Status.cancelled: "登记已撤销", Status.unknown: "状态不明",
 }
 _LIST_TEXT = {"abnormal": "经营异常名录", "serious_violation": "严重违法失信名单"}
-_BRANCH = ("分公司", "分厂", "分店", "营业部", "分部", "办事处")
 _TIERS = {"zjtx": "专精特新", "little_giant": "专精特新“小巨人”", "innovative": "创新型中小企业"}
 
 
@@ -44,7 +41,6 @@ class RegistryStandingCheck(Check):
                                      Status.cancelled) else Severity.flag,
             f"登记状态为“{t}”的企业发布招聘信息。") for s, t in _STATUS_TEXT.items()},
         "registry.too_new": RuleSpec(Severity.flag, "企业成立时间很短。"),
-        "registry.region_mismatch": RuleSpec(Severity.info, "工作地点与企业登记地不在同一省份。"),
         "registry.list.abnormal": RuleSpec(Severity.flag, "企业被列入经营异常名录。"),
         "registry.list.serious_violation": RuleSpec(
             Severity.reject, "企业被列入严重违法失信名单。"),
@@ -52,22 +48,6 @@ class RegistryStandingCheck(Check):
             Severity.flag, "岗位声称企业为专精特新/小巨人，但登记信息中无有效认定。"),
     }
     params: RegistryParams
-
-    def __init__(self, params: RegistryParams, provinces: dict[str, str] | None = None) -> None:
-        super().__init__(params)
-        self.provinces = provinces or {}  # province name (short and full) -> 2-digit code
-
-    @classmethod
-    def load(cls, pack: PackReader) -> RegistryStandingCheck:
-        """Params and the province names of the division table."""
-        params = pack.params(cls.params_file or "", RegistryParams)
-        tables = UsccTables.from_pack(pack)
-        names: dict[str, str] = {}
-        for code, row in tables.divisions.items():
-            if row.level == "province":
-                names[row.name] = code[:2]
-                names[_short(row.name)] = code[:2]
-        return cls(params, names)
 
     def tags(self, posting: Posting, facts: Facts) -> list[str]:
         """专精特新 / 小巨人 for recognitions valid on the posting date; SME by size class."""
@@ -108,7 +88,6 @@ class RegistryStandingCheck(Check):
                     "registry.too_new", f"企业成立于{rec.established}，距发布仅{age}天。",
                     data={**ev, "established": rec.established.isoformat(), "age_days": age,
                           "threshold_days": p.too_new_days}))
-        out.extend(self._region(posting, rec, ev))
         for m in rec.lists:
             if m.list in _LIST_TEXT and _valid(m.listed_on, m.removed_on, day, end_open=True):
                 rule = f"registry.list.{m.list}"
@@ -120,24 +99,6 @@ class RegistryStandingCheck(Check):
                           "removed_on": _iso(m.removed_on), "reason": m.reason}))
         out.extend(self._claims(posting, rec, facts))
         return out
-
-    def _region(self, posting: Posting, rec: EnterpriseRecord, ev: dict[str, object]
-                ) -> list[Finding]:
-        loc = posting.location
-        if loc is None or not rec.division_code:
-            return []
-        want = (loc.division_code or "")[:2] or self.provinces.get(loc.province.strip())
-        got = rec.division_code[:2]
-        if not want or got == "10" or want == got:
-            return []
-        branch = any(s in posting.enterprise.name or s in rec.name for s in _BRANCH)
-        return [self.finding(
-            "registry.region_mismatch",
-            f"工作地点（{loc.province}）与企业登记地（区划{rec.division_code}）不在同一省份"
-            f"{'，且招聘主体为分支机构' if branch else ''}。",
-            severity=Severity.flag if branch else None,
-            data={**ev, "posting_province": loc.province, "posting_code": want,
-                  "registered_code": rec.division_code, "branch": branch})]
 
     def _claims(self, posting: Posting, rec: EnterpriseRecord, facts: Facts) -> list[Finding]:
         day = facts.now.date()
@@ -175,9 +136,3 @@ def _valid(start: date | None, end: date | None, day: date, end_open: bool = Fal
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
-
-def _short(name: str) -> str:
-    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
