@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import sys
 
 import orjson
@@ -32,5 +33,12 @@ if __name__ == "__main__":
     procs = [mp.get_context("spawn").Process(target=_run, args=(port,)) for _ in range(workers)]
     for p in procs:
         p.start()
+
+    def stop(*_: object) -> None:  # take the workers down with the parent
+        for p in procs:
+            p.terminate()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     for p in procs:
         p.join()

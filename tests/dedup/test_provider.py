@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_facts, make_posting
 from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
-from verifier.dedup.batch import Recent
+from verifier.dedup.batch import BandMemory, TailState
 from verifier.dedup.fact import DuplicateFact
 from verifier.dedup.index import FingerprintIndex, sqlite_reader
 from verifier.dedup.portal import current_portal, portal_scope
@@ -33,12 +33,26 @@ OTHER = (
 )
 
 
-@pytest.fixture
-async def provider(engine: AsyncEngine) -> AsyncIterator[DuplicatesProvider]:
-    reader = sqlite_reader(engine)  # as `create` builds it: lookups off the writer's lock
-    p = DuplicatesProvider(FingerprintIndex(engine, reader=reader),
+async def new_provider(engine: AsyncEngine, **kw: Any) -> DuplicatesProvider:
+    """A provider as `create` builds it (another process, when called again)."""
+    reader = sqlite_reader(engine)  # lookups off the writer's lock
+    p = DuplicatesProvider(FingerprintIndex(engine, reader=reader, **kw),
                            owned=[reader] if reader else [])
     await p.start()
+    return p
+
+
+@pytest.fixture
+async def provider(engine: AsyncEngine) -> AsyncIterator[DuplicatesProvider]:
+    p = await new_provider(engine)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def other(engine: AsyncEngine) -> AsyncIterator[DuplicatesProvider]:
+    """A second instance on the same database, started before anything was committed."""
+    p = await new_provider(engine)
     yield p
     await p.close()
 
@@ -132,7 +146,8 @@ async def commit(provider: DuplicatesProvider, fact: DuplicateFact) -> None:
         await conn.run_sync(run_side_writes, provider.side_writes(fact))
 
 
-async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> None:
+async def test_retries_replace_not_duplicate(provider: DuplicatesProvider,
+                                             other: DuplicatesProvider) -> None:
     p = posting("a-1", "北京甲乙信息技术有限公司")
     for _ in range(3):
         fact = await resolve(provider, "portal-a", p)
@@ -143,29 +158,54 @@ async def test_retries_replace_not_duplicate(provider: DuplicatesProvider) -> No
     await commit(provider, await resolve(provider, "portal-a", posting(
         "a-1", "北京甲乙信息技术有限公司", description=OTHER)))
     assert await provider.index.count() == 1
-    provider.recent = Recent()  # only what SQL holds
+    # Another process, already running, catches up by id and sees only the new version.
     probe = posting("b-1", "上海丙丁商务咨询有限公司")
-    assert (await resolve(provider, "portal-b", probe)).hits == ()
+    assert (await resolve(other, "portal-b", probe)).hits == ()
+    assert len(other.lookup.memory) == 2  # the probe itself and a-1's new version
+    # A process started now loads only what SQL holds.
+    fresh = await new_provider(provider.index.engine)
+    try:
+        assert (await resolve(fresh, "portal-b", posting("b-2", "上海丙丁商务咨询有限公司"))
+                ).hits == ()
+    finally:
+        await fresh.close()
 
 
-async def test_committed_entries_are_found_through_sql(provider: DuplicatesProvider) -> None:
+async def test_committed_entries_are_seen_by_other_processes(
+        provider: DuplicatesProvider, other: DuplicatesProvider) -> None:
     await commit(provider, await resolve(provider, "portal-a",
                                          posting("a-1", "北京甲乙信息技术有限公司")))
-    provider.recent = Recent()  # another instance: nothing in memory
-    fact = await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+    # `other` was running before the commit: it catches up before its lookup.
+    fact = await resolve(other, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
     assert [(h.same_employer, h.same_portal) for h in fact.hits] == [(False, False)]
+    # A process started after the commit loads it.
+    fresh = await new_provider(provider.index.engine)
+    try:
+        fact = await resolve(fresh, "portal-c", posting("c-1", "广州戊己贸易有限公司"))
+        assert [h.same_portal for h in fact.hits] == [False]
+    finally:
+        await fresh.close()
 
 
-async def test_concurrent_lookups_share_one_batch(provider: DuplicatesProvider) -> None:
+async def test_uncommitted_entries_of_other_processes_are_not_seen(
+        provider: DuplicatesProvider, other: DuplicatesProvider) -> None:
+    await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
+    assert (await resolve(other, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+            ).hits == ()
+
+
+async def test_concurrent_lookups_share_one_batch(provider: DuplicatesProvider,
+                                                  other: DuplicatesProvider) -> None:
     for i in range(3):
         await commit(provider, await resolve(provider, "portal-a",
                                              posting(f"a-{i}", f"北京甲乙{i}信息技术有限公司")))
-    provider.recent = Recent()
-    before = provider.lookup.batches
-    facts = await asyncio.gather(*(resolve(provider, "portal-b", posting(
+    before = other.lookup.batches
+    facts = await asyncio.gather(*(resolve(other, "portal-b", posting(
         f"b-{i}", f"上海丙丁{i}商务咨询有限公司")) for i in range(20)))
-    assert provider.lookup.batches - before < 20  # coalesced
+    assert other.lookup.batches - before < 20  # coalesced
     assert all(len(f.hits) >= 3 for f in facts)
+    # Within one batch, later postings see the earlier ones (at most 20 per band).
+    assert [len(f.hits) for f in facts] == [min(i, 20) for i in range(3, 23)]
 
 
 async def test_entries_not_yet_committed_are_seen(provider: DuplicatesProvider) -> None:
@@ -180,19 +220,49 @@ async def test_unreadable_index_fails_closed(provider: DuplicatesProvider,
     def broken(*args: Any) -> Any:
         raise OSError("disk gone")
 
-    monkeypatch.setattr("verifier.dedup.batch.lookup_many", broken)
+    monkeypatch.setattr("verifier.dedup.batch.tail", broken)
     p = posting("a-9", "北京甲乙信息技术有限公司")
     with pytest.raises(OSError, match="disk gone"), portal_scope("portal-a"):
         await provider.resolve(p, posting_text(p))
 
 
-async def test_recent_memory_forgets_after_its_ttl() -> None:
-    recent = Recent(ttl_s=0.0)
-    entry = entry_of(posting("a-1", "北京甲乙信息技术有限公司"),
-                     posting_text(posting("a-1", "x")), "portal-a")
-    recent.add(entry)
-    recent.add(entry_of(posting("a-2", "y"), posting_text(posting("a-2", "y")), "portal-a"))
-    assert len(recent) <= 1
+def _entry(pid: str, employer: str = "北京甲乙信息技术有限公司", **kw: Any) -> Any:
+    p = posting(pid, employer, **kw)
+    return entry_of(p, posting_text(p), "portal-a")
+
+
+def test_memory_keeps_the_newest_up_to_its_capacity() -> None:
+    memory = BandMemory(capacity=2)
+    for i in range(3):
+        memory.add(_entry(f"a-{i}"))
+    assert len(memory) == 2
+    assert sorted(e.posting_id for e in memory.similar(_entry("probe"))) == ["a-1", "a-2"]
+
+
+def test_memory_keeps_the_newest_per_band() -> None:
+    memory = BandMemory(per_band=3)
+    for i in range(5):
+        memory.add(_entry(f"a-{i}"))
+    assert sorted(e.posting_id for e in memory.similar(_entry("probe"))) == ["a-2", "a-3", "a-4"]
+
+
+def test_memory_replaces_a_changed_posting() -> None:
+    memory = BandMemory()
+    memory.add(_entry("a-1"))
+    memory.add(_entry("a-1", description=OTHER))
+    assert len(memory) == 1
+    assert memory.similar(_entry("probe")) == []
+    assert [e.posting_id for e in memory.similar(_entry("probe", description=OTHER))] == ["a-1"]
+
+
+def test_tail_state_remembers_skipped_ids_for_a_while() -> None:
+    state = TailState()
+    state.advance([1, 2, 5], now=100.0)
+    assert (state.last_id, sorted(state.gaps)) == (5, [3, 4])
+    state.advance([3], now=101.0)  # a slow transaction committed id 3 late
+    assert sorted(state.gaps) == [4]
+    state.advance([6], now=1000.0)  # id 4 never came (rolled back or deleted): forgotten
+    assert (state.last_id, state.gaps) == (6, {})
 
 
 async def test_unrelated_text_is_no_hit(provider: DuplicatesProvider) -> None:

@@ -1,49 +1,43 @@
-"""Batched near-duplicate lookups and in-transaction recording.
+"""The band index in memory, kept current by tailing the SQL `fingerprints` table.
 
-Lookups: every posting being verified asks the band index for postings sharing a band. One
-SQL round trip per posting would cost more than all the checks together, so concurrent
-lookups are coalesced like the decision writer coalesces commits: requests queue, one task
-takes everything queued and answers it with two statements (the band ranges of every
-distinct band key, newest `per_band` per key, then the candidate rows), on SQLite through a
-synchronous connection in one thread hop (WAL: it reads a snapshot, never waiting for
-writers), on PostgreSQL on the async engine.
+SQL holds one row per (portal, posting_id): the authority, written in each decision's own
+transaction. Every process keeps the LSH band index of the newest `capacity` rows in memory
+(`BandMemory`), so a lookup costs a few dict probes instead of 16 index seeks. Before each
+batch of lookups, one statement reads the rows committed since the last batch by any process
+(`tail`: ids above the highest seen, plus ids skipped earlier that may still commit), so a
+posting committed by another process or host before this lookup began is always seen.
+Postings being verified in this process are added at once, before their decisions commit,
+so two near-identical postings arriving together see each other.
 
-Recording: a posting's fingerprint is upserted by a side write (`verifier.pipeline.facts`)
-inside its decision's own group-commit transaction, so it is committed exactly when the
-decision is, never for an idempotent retry, and never as a separate write transaction that
-would contend with the decision log. Entries recorded in the last few seconds are also kept
-in memory (by band key), so two near-identical postings arriving together see each other
-before either is committed.
+Nothing here is authoritative: a restarted process rebuilds its memory from SQL (`load`).
+Lookups are coalesced like the decision writer coalesces commits: requests queue, one task
+syncs once and answers everything queued, on SQLite through a synchronous connection in one
+thread hop (WAL: it reads a snapshot, never waiting for writers), on PostgreSQL on the async
+engine. A failed sync fails every waiting posting closed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, deque
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.dedup.fingerprint import Fingerprint
-from verifier.dedup.index import Entry, bands, fingerprints
+from verifier.dedup.index import Entry, fingerprints
 
-_CHUNK_KEYS = 480  # at most 500 terms in one compound SELECT (SQLite's limit)
-_ONE_BAND = ("SELECT fingerprint_id FROM fingerprint_bands WHERE band_key = ? "
-             "ORDER BY fingerprint_id DESC LIMIT ?")
+_CHUNK = 5_000  # rows per tail statement
+_GAP_TTL_S = 60.0  # how long an id skipped by the sequence may still commit
+_MAX_GAPS = 2_000
+_START_GAP_WINDOW = 2_000  # ids below the highest at start that may still be in flight
 
-
-@cache
-def _bands_sql(n_keys: int) -> Any:
-    parts = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT band_key, fingerprint_id FROM fingerprint_bands "
-        f"WHERE band_key = :k{i} ORDER BY fingerprint_id DESC LIMIT :n) AS b{i}"
-        for i in range(n_keys))
-    return text(parts)
+Ident = tuple[str, str]
 
 
 def _entry(r: Any) -> Entry:
@@ -55,105 +49,45 @@ def _entry(r: Any) -> Entry:
     )
 
 
-def lookup_many(
-    conn: Connection, queries: Sequence[Entry], per_band: int, max_candidates: int
-) -> list[list[Entry]]:
-    """For each query, the stored entries sharing the most bands with it (not itself)."""
-    keys = sorted({k for q in queries for k in q.fingerprint.band_keys()})
-    by_key: dict[int, list[int]] = {}
-    if conn.dialect.name == "sqlite":
-        # One small statement, prepared once by sqlite3's statement cache and run per key on
-        # the raw cursor (~5 µs each): far cheaper than preparing a 250-way UNION ALL.
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        for k in keys:
-            cur.execute(_ONE_BAND, (k, per_band))
-            by_key[k] = [int(f) for (f,) in cur.fetchall()]
-        cur.close()
-        keys = []
-    for start in range(0, len(keys), _CHUNK_KEYS):
-        chunk = keys[start:start + _CHUNK_KEYS]
-        params: dict[str, object] = {f"k{i}": k for i, k in enumerate(chunk)}
-        params["n"] = per_band
-        for band_key, fid in conn.execute(_bands_sql(len(chunk)), params):
-            by_key.setdefault(int(band_key), []).append(int(fid))
-    tops: list[list[int]] = []
-    for q in queries:
-        shared = Counter(f for k in q.fingerprint.band_keys() for f in by_key.get(k, ()))
-        tops.append([f for f, _ in sorted(shared.items(), key=lambda t: (-t[1], -t[0]))
-                     [:max_candidates]])
-    wanted = sorted({f for top in tops for f in top})
-    rows: dict[int, Entry] = {}
-    for start in range(0, len(wanted), 900):
-        got = conn.execute(select(fingerprints).where(
-            fingerprints.c.id.in_(wanted[start:start + 900]))).mappings()
-        rows.update({int(r["id"]): _entry(r) for r in got})
-    out = []
-    for q, top in zip(queries, tops, strict=True):
-        out.append([e for f in top if (e := rows.get(f)) is not None
-                    and (e.portal, e.posting_id) != (q.portal, q.posting_id)])
-    return out
+class BandMemory:
+    """Entries by LSH band key: the newest `per_band` per key, at most `capacity` in all."""
 
-
-def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
-    """Insert or replace postings' fingerprints and bands, set-based (a grouped side write in
-    the decision writer's transaction): a handful of statements whatever the batch size."""
-    latest = {(e.portal, e.posting_id): (e, now) for e, now in items}  # last version wins
-    keys = list(latest)
-    q = (select(fingerprints.c.id, fingerprints.c.portal, fingerprints.c.posting_id)
-         .where(fingerprints.c.posting_id.in_({p for _, p in keys}),
-                fingerprints.c.portal.in_({p for p, _ in keys}))
-         .order_by(fingerprints.c.id))
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()  # in id order: concurrent batches take turns, no deadlock
-    ids = {(r.portal, r.posting_id): int(r.id) for r in conn.execute(q)
-           if (r.portal, r.posting_id) in latest}
-    old = [k for k in keys if k in ids]
-    new = [k for k in keys if k not in ids]
-    if old:
-        conn.execute(delete(bands).where(bands.c.fingerprint_id.in_([ids[k] for k in old])))
-        conn.execute(update(fingerprints).where(fingerprints.c.id == bindparam("fid")),
-                     [{"fid": ids[k], **latest[k][0].row(latest[k][1])} for k in old])
-    if new:
-        got = conn.execute(
-            insert(fingerprints).returning(fingerprints.c.id, fingerprints.c.portal,
-                                           fingerprints.c.posting_id),
-            [latest[k][0].row(latest[k][1]) for k in new])
-        ids.update({(r.portal, r.posting_id): int(r.id) for r in got})
-    band_rows = [{"band_key": b, "fingerprint_id": ids[k]}
-                 for k in keys for b in latest[k][0].fingerprint.band_keys()]
-    if band_rows:
-        conn.execute(insert(bands), band_rows)
-
-
-class Recent:
-    """Entries recorded in the last `ttl_s` seconds, by band key (not yet visible in SQL)."""
-
-    def __init__(self, ttl_s: float = 10.0, limit: int = 100_000, per_band: int = 20,
+    def __init__(self, capacity: int = 200_000, per_band: int = 20,
                  max_candidates: int = 50) -> None:
-        self.ttl = ttl_s
-        self.limit = limit
+        self.capacity = capacity
         self.per_band = per_band
         self.max_candidates = max_candidates
-        self._order: deque[tuple[float, Entry]] = deque()
-        self._by_key: dict[int, dict[tuple[str, str], Entry]] = {}
+        self._entries: OrderedDict[Ident, tuple[Entry, tuple[int, ...]]] = OrderedDict()
+        self._by_key: dict[int, dict[Ident, Entry]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def add(self, entry: Entry) -> None:
-        """Remember an entry about to be committed."""
-        self._order.append((time.monotonic(), entry))
+        """Remember an entry (replacing an older version of the same posting)."""
         ident = (entry.portal, entry.posting_id)
-        for k in entry.fingerprint.band_keys():
+        old = self._entries.get(ident)
+        if old is not None:
+            if old[0] == entry:  # the committed row of an entry added before its commit
+                self._entries.move_to_end(ident)
+                return
+            self._forget(ident, old[1])
+        keys = tuple(entry.fingerprint.band_keys())
+        self._entries[ident] = (entry, keys)
+        for k in keys:
             bucket = self._by_key.setdefault(k, {})
-            bucket.pop(ident, None)
             bucket[ident] = entry
-            if len(bucket) > self.per_band:  # like SQL: only the newest per band
+            if len(bucket) > self.per_band:  # only the newest per band, as in a template storm
                 del bucket[next(iter(bucket))]
-        self._prune()
+        while len(self._entries) > self.capacity:
+            gone, (_, gone_keys) = self._entries.popitem(last=False)
+            self._forget(gone, gone_keys, drop=False)
 
     def similar(self, entry: Entry) -> list[Entry]:
-        """Remembered entries sharing a band with `entry` (not itself)."""
+        """Remembered entries sharing a band with `entry` (not itself), most shared first."""
         me = (entry.portal, entry.posting_id)
-        found: dict[tuple[str, str], Entry] = {}
-        shared: Counter[tuple[str, str]] = Counter()
+        found: dict[Ident, Entry] = {}
+        shared: Counter[Ident] = Counter()
         for k in entry.fingerprint.band_keys():
             for ident, other in self._by_key.get(k, {}).items():
                 if ident != me:
@@ -161,66 +95,185 @@ class Recent:
                     shared[ident] += 1
         return [found[i] for i, _ in shared.most_common(self.max_candidates)]
 
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def _prune(self) -> None:
-        horizon = time.monotonic() - self.ttl
-        while self._order and (self._order[0][0] < horizon or len(self._order) > self.limit):
-            _, old = self._order.popleft()
-            ident = (old.portal, old.posting_id)
-            for k in old.fingerprint.band_keys():
-                bucket = self._by_key.get(k)
-                if bucket is not None and bucket.get(ident) is old:
-                    del bucket[ident]
-                    if not bucket:
-                        del self._by_key[k]
+    def _forget(self, ident: Ident, keys: Iterable[int], *, drop: bool = True) -> None:
+        if drop:
+            self._entries.pop(ident, None)
+        for k in keys:
+            bucket = self._by_key.get(k)
+            if bucket is not None and bucket.pop(ident, None) is not None and not bucket:
+                del self._by_key[k]
 
 
-class BatchedLookup:
-    """Coalesces concurrent lookups into one pair of statements per batch."""
+@dataclass
+class TailState:
+    """How far this process has read the `fingerprints` table."""
 
-    def __init__(self, engine: AsyncEngine, reader: Engine | None, *, per_band: int = 20,
-                 max_candidates: int = 50, max_batch: int = 200) -> None:
+    last_id: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)
+    """Ids below `last_id` not seen yet (a transaction still open, or rolled back / deleted),
+    with the time they were first missed; forgotten after `_GAP_TTL_S`."""
+
+    def advance(self, ids: list[int], now: float) -> None:
+        """Record the ids just read."""
+        for i in ids:
+            self.gaps.pop(i, None)
+        top = max(ids, default=self.last_id)
+        if top > self.last_id:
+            seen = set(ids)
+            for i in range(max(self.last_id + 1, top - _MAX_GAPS), top):
+                if i not in seen:
+                    self.gaps.setdefault(i, now)
+            self.last_id = top
+        horizon = now - _GAP_TTL_S
+        for i in [i for i, t in self.gaps.items() if t < horizon]:
+            del self.gaps[i]
+        if len(self.gaps) > _MAX_GAPS:
+            for i in sorted(self.gaps)[: len(self.gaps) - _MAX_GAPS]:
+                del self.gaps[i]
+
+
+_COLS = [c.name for c in fingerprints.columns]
+_SQLITE_TAIL = (f"SELECT {', '.join(_COLS)} FROM fingerprints WHERE id > ? "
+                f"ORDER BY id LIMIT {_CHUNK}")
+
+
+def _sqlite_tail(conn: Connection, after: int) -> list[dict[str, Any]]:
+    # The common case (nothing new) runs once per lookup batch: a statement prepared once by
+    # sqlite3's cache on the raw cursor costs ~10 µs, SQLAlchemy's compiled select ~100 µs.
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(_SQLITE_TAIL, (after,))
+        return [dict(zip(_COLS, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+def tail(conn: Connection, state: TailState) -> tuple[list[int], list[Entry]]:
+    """Rows committed since `state` (not applied to it): their ids and entries, in id order."""
+    ids: list[int] = []
+    out: list[Entry] = []
+    sqlite = conn.dialect.name == "sqlite"
+    if state.gaps:
+        gap_ids = sorted(state.gaps)
+        for start in range(0, len(gap_ids), 900):
+            for r in conn.execute(select(fingerprints).where(
+                    fingerprints.c.id.in_(gap_ids[start:start + 900]))).mappings():
+                ids.append(int(r["id"]))
+                out.append(_entry(r))
+    after = state.last_id
+    while True:
+        rows: list[Any] = _sqlite_tail(conn, after) if sqlite else list(conn.execute(
+            select(fingerprints).where(fingerprints.c.id > after)
+            .order_by(fingerprints.c.id).limit(_CHUNK)).mappings())
+        for r in rows:
+            ids.append(int(r["id"]))
+            out.append(_entry(r))
+        if len(rows) < _CHUNK:
+            return ids, out
+        after = int(rows[-1]["id"])
+
+
+def load_newest(conn: Connection, limit: int) -> tuple[list[int], list[Entry]]:
+    """The newest `limit` rows, oldest first."""
+    rows = list(conn.execute(
+        select(fingerprints).order_by(fingerprints.c.id.desc()).limit(limit)).mappings())
+    rows.reverse()
+    return [int(r["id"]) for r in rows], [_entry(r) for r in rows]
+
+
+def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
+    """Replace postings' fingerprint rows (a grouped side write in the decision writer's
+    transaction): two statements whatever the batch size. A changed posting gets a new id,
+    so every process's tail sees the new version."""
+    latest = {(e.portal, e.posting_id): (e, now) for e, now in items}  # last version wins
+    keys = sorted(latest)
+    # Two plain IN lists (SQLite searches the unique index for these, not for a row-value IN);
+    # exact pairs are filtered here.
+    q = (select(fingerprints.c.id, fingerprints.c.portal, fingerprints.c.posting_id)
+         .where(fingerprints.c.posting_id.in_({p for _, p in keys}),
+                fingerprints.c.portal.in_({p for p, _ in keys})))
+    old = [int(r.id) for r in conn.execute(q) if (r.portal, r.posting_id) in latest]
+    for start in range(0, len(old), 900):
+        conn.execute(delete(fingerprints).where(fingerprints.c.id.in_(old[start:start + 900])))
+    conn.execute(insert(fingerprints), [latest[k][0].row(latest[k][1]) for k in keys])
+
+
+class MirroredLookup:
+    """The band index in memory plus its SQL tail, with lookups coalesced per batch."""
+
+    def __init__(self, engine: AsyncEngine, reader: Engine | None, *, capacity: int = 200_000,
+                 per_band: int = 20, max_candidates: int = 50, max_batch: int = 500) -> None:
         self.engine = engine
         self.reader = reader
-        self.per_band = per_band
-        self.max_candidates = max_candidates
+        self.memory = BandMemory(capacity, per_band, max_candidates)
+        self.state = TailState()
         self.max_batch = max_batch
-        self._queue: list[tuple[Entry, asyncio.Future[list[Entry]]]] = []
+        self._queue: list[tuple[Entry, bool, asyncio.Future[list[Entry]]]] = []
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
 
-    async def similar(self, entry: Entry) -> list[Entry]:
-        """Stored entries sharing bands with `entry`, most shared first."""
+    async def load(self) -> int:
+        """Fill memory with the newest rows; returns how many."""
+        ids, entries = await self._read(load_newest, self.memory.capacity)
+        for e in entries:
+            self.memory.add(e)
+        now = time.monotonic()
+        if ids:
+            top = ids[-1]
+            self.state.last_id = top
+            seen = set(ids)
+            self.state.gaps = {i: now for i in range(max(1, top - _START_GAP_WINDOW), top)
+                               if i not in seen}
+        return len(entries)
+
+    async def similar(self, entry: Entry, *, remember: bool = True) -> list[Entry]:
+        """Entries sharing bands with `entry`, most shared first, after catching up with SQL.
+
+        With `remember`, `entry` (about to be committed with its decision) is added to memory
+        right after its own lookup: later lookups in this process see it at once."""
         fut: asyncio.Future[list[Entry]] = asyncio.get_running_loop().create_future()
-        self._queue.append((entry, fut))
+        self._queue.append((entry, remember, fut))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
         return await asyncio.shield(fut)
+
+    async def sync(self) -> int:
+        """Read what other processes committed since the last sync; returns rows read."""
+        ids, entries = await self._read(tail, self.state)
+        for e in entries:
+            self.memory.add(e)
+        self.state.advance(ids, time.monotonic())
+        return len(ids)
+
+    async def _read(self, fn: Any, arg: Any) -> tuple[list[int], list[Entry]]:
+        if self.reader is not None:
+            reader = self.reader
+
+            def run() -> tuple[list[int], list[Entry]]:
+                with reader.connect() as conn:
+                    got: tuple[list[int], list[Entry]] = fn(conn, arg)
+                    return got
+
+            return await asyncio.to_thread(run)
+        async with self.engine.connect() as conn:
+            got: tuple[list[int], list[Entry]] = await conn.run_sync(fn, arg)
+            return got
 
     async def _drain(self) -> None:
         await asyncio.sleep(0)  # let the requests of this loop turn join the batch
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
-            queries = [e for e, _ in batch]
             try:
-                if self.reader is not None:
-                    results = await asyncio.to_thread(self._read, self.reader, queries)
-                else:
-                    async with self.engine.connect() as conn:
-                        results = await conn.run_sync(
-                            lookup_many, queries, self.per_band, self.max_candidates)
+                await self.sync()
             except Exception as exc:  # every waiting posting fails closed
-                for _, fut in batch:
+                for _, _, fut in batch:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
             self.batches += 1
-            for (_, fut), res in zip(batch, results, strict=True):
+            for entry, remember, fut in batch:  # in arrival order: later ones see earlier ones
+                found = self.memory.similar(entry)
+                if remember:
+                    self.memory.add(entry)
                 if not fut.done():
-                    fut.set_result(res)
-
-    def _read(self, reader: Engine, queries: list[Entry]) -> list[list[Entry]]:
-        with reader.connect() as conn:
-            return lookup_many(conn, queries, self.per_band, self.max_candidates)
+                    fut.set_result(found)

@@ -1,9 +1,10 @@
-"""The fingerprint index in SQL: one row per (portal, posting_id), one band row per LSH band.
+"""The fingerprint index in SQL: one row per (portal, posting_id), a new id per version.
 
-The tables and the entry type. Lookups (batched across concurrent postings) and recording
-(a grouped side write in the decision's transaction) live in `verifier.dedup.batch`: both go
-through the primary key of `fingerprint_bands` (an index range per band, at most `per_band`
-newest rows each, never a scan). The same code runs on SQLite and PostgreSQL.
+The table and the entry type. The LSH band index over it is kept in each process's memory
+and caught up by id (`verifier.dedup.batch`); recording is a grouped side write in the
+decision's transaction. Ids only grow (PostgreSQL sequence, SQLite AUTOINCREMENT since
+migration 0004), which is what lets every process read "what is new" by id.
+The same code runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
     Float,
-    ForeignKey,
     Integer,
     LargeBinary,
     MetaData,
@@ -53,13 +52,7 @@ fingerprints = Table(
     Column("city", Text),
     Column("headcount", Integer),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-bands = Table(
-    "fingerprint_bands", metadata,
-    Column("band_key", BigInteger, primary_key=True),
-    Column("fingerprint_id", Integer, ForeignKey("fingerprints.id", ondelete="CASCADE"),
-           primary_key=True),
+    sqlite_autoincrement=True,
 )
 
 
@@ -118,10 +111,12 @@ class FingerprintIndex:
     """Where the fingerprint index lives (engines) and how lookups are bounded."""
 
     def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20,
-                 reader: Engine | None = None) -> None:
+                 reader: Engine | None = None, capacity: int = 200_000) -> None:
         self.engine = engine
         self.reader = reader
         """Synchronous engine for lookups on SQLite (see `sqlite_reader`), else None."""
+        self.capacity = capacity
+        """How many of the newest fingerprints each process holds in memory for lookups."""
         self.max_candidates = max_candidates
         self.per_band = per_band
 
@@ -132,7 +127,7 @@ class FingerprintIndex:
             return int(got.scalar_one())
 
     async def ready(self) -> bool:
-        """Whether the tables exist (migration 0003 applied)."""
+        """Whether the table exists (migration 0003 applied)."""
         async with self.engine.connect() as conn:
             return bool(await conn.run_sync(
-                lambda c: c.dialect.has_table(c, "fingerprint_bands")))
+                lambda c: c.dialect.has_table(c, "fingerprints")))

@@ -1,10 +1,11 @@
 """The `duplicates` fact provider: look up near-duplicates, then record this posting.
 
-Per posting: fingerprint the normalized description (MinHash, `fingerprint.py`), ask the SQL
-band index for other postings sharing a band (`index.py`), describe each with similarity,
-same employer / title / portal and the differing compared fields. This posting's entry is
-upserted under (portal, posting_id) by a side write in its decision's own transaction, so a
-retry replaces rather than duplicates it (`verifier.dedup.batch`). Thresholds
+Per posting: fingerprint the normalized description (MinHash, `fingerprint.py`), ask the band
+index for other postings sharing a band (held in memory, caught up with the SQL table before
+each batch of lookups: `verifier.dedup.batch`), describe each with similarity, same employer /
+title / portal and the differing compared fields. This posting's entry is upserted under
+(portal, posting_id) by a side write in its decision's own transaction, so a retry replaces
+rather than duplicates it. Thresholds
 live with the check (`rules/consistency/duplicate.toml`); the provider reports every
 candidate at or above `floor` similarity.
 """
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.salary_posting import stated_salary
-from verifier.dedup.batch import BatchedLookup, Recent, upsert_many
+from verifier.dedup.batch import MirroredLookup, upsert_many
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
@@ -95,9 +96,10 @@ def describe(entry: Entry, other: Entry, similarity: float) -> DuplicateHit:
 class DuplicatesProvider(FactProvider):
     """Resolves the `duplicates` fact over the SQL fingerprint index.
 
-    Lookups are batched across concurrent postings (`verifier.dedup.batch`); this posting's
-    fingerprint is recorded by a side write in its decision's transaction, and remembered in
-    memory for a few seconds so that postings arriving together see each other.
+    Lookups are batched across concurrent postings and answered from memory after one SQL
+    catch-up per batch (`verifier.dedup.batch`); this posting's fingerprint is recorded by a
+    side write in its decision's transaction, and remembered in memory at once so that
+    postings arriving together see each other.
     """
 
     name = "duplicates"
@@ -108,14 +110,14 @@ class DuplicatesProvider(FactProvider):
         self._owned = owned or []
         self.floor = floor
         self.record = record
-        self.lookup = BatchedLookup(index.engine, index.reader, per_band=index.per_band,
-                                    max_candidates=index.max_candidates)
-        self.recent = Recent()
+        self.lookup = MirroredLookup(index.engine, index.reader, capacity=index.capacity,
+                                     per_band=index.per_band,
+                                     max_candidates=index.max_candidates)
         self._error: str | None = None
         self._absent = False
 
     async def start(self) -> None:
-        """Check the tables exist.
+        """Check the table exists and load the newest fingerprints into memory.
 
         The service refuses a database behind the code's migrations, so tables are missing
         only under offline tools on an old local database: there the index counts as not
@@ -123,6 +125,9 @@ class DuplicatesProvider(FactProvider):
         """
         try:
             self._absent = not await self.index.ready()
+            if not self._absent:
+                n = await self.lookup.load()
+                log.info("duplicate index: %d fingerprints in memory", n)
             self._error = None
         except Exception as exc:  # reported per posting, fail closed
             self._error = f"{type(exc).__name__}: {exc}"
@@ -138,17 +143,13 @@ class DuplicatesProvider(FactProvider):
         if self._absent:
             return None
         entry = entry_of(posting, text, current_portal(posting))
-        found = {(o.portal, o.posting_id): o for o in await self.lookup.similar(entry)}
-        for other in self.recent.similar(entry):
-            found.setdefault((other.portal, other.posting_id), other)
-        others = list(found.values())
+        others = await self.lookup.similar(entry, remember=self.record)
         sims = similarities(entry.fingerprint, [o.fingerprint for o in others])
         scored = sorted(((o, s) for o, s in zip(others, sims, strict=True) if s >= self.floor),
                         key=lambda t: (-t[1], t[0].ref))[: self.index.max_candidates]
         hits = [describe(entry, other, sim) for other, sim in scored]
         if not self.record:
             return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
-        self.recent.add(entry)
         return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits), record=entry,
                              recorded_at=datetime.now(UTC))
 
@@ -168,5 +169,6 @@ class DuplicatesProvider(FactProvider):
 def create(resources: Resources) -> DuplicatesProvider:
     """The provider over the service's database (own lookup engine on SQLite)."""
     reader = sqlite_reader(resources.engine)
-    return DuplicatesProvider(FingerprintIndex(resources.engine, reader=reader),
-                              owned=[reader] if reader is not None else [])
+    index = FingerprintIndex(resources.engine, reader=reader,
+                             capacity=resources.settings.dedup_memory_entries)
+    return DuplicatesProvider(index, owned=[reader] if reader is not None else [])
