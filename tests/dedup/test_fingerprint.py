@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.dedup.fingerprint import BANDS, Fingerprint
 from verifier.text.normalize import normalize
@@ -46,3 +49,17 @@ def test_band_keys_are_stable_values_not_process_salted() -> None:
     keys = fp("负责公司核心业务系统的后端开发与维护").band_keys()
     assert len(keys) == BANDS
     assert keys[:2] == [3073889524136355627, -5373648094620148164]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), max_size=400, unique=True))
+def test_minhash_equals_datasketch(values: list[int]) -> None:
+    from datasketch import MinHash
+
+    from verifier.dedup.fingerprint import NUM_PERM, _identity, minhash
+
+    ref = MinHash(num_perm=NUM_PERM, seed=20220601, hashfunc=_identity, scheme="affine32")
+    sh = np.array(sorted(values), dtype=np.uint32)
+    if values:
+        ref.update_batch(sh)
+    assert minhash(sh).tolist() == np.asarray(ref.hashvalues, dtype=np.uint32).tolist()

@@ -24,6 +24,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -85,15 +86,17 @@ class BandMemory:
 
     def similar(self, entry: Entry) -> list[Entry]:
         """Remembered entries sharing a band with `entry` (not itself), most shared first."""
-        me = (entry.portal, entry.posting_id)
         found: dict[Ident, Entry] = {}
         shared: Counter[Ident] = Counter()
         for k in entry.fingerprint.band_keys():
-            for ident, other in self._by_key.get(k, {}).items():
-                if ident != me:
-                    found[ident] = other
-                    shared[ident] += 1
-        return [found[i] for i, _ in shared.most_common(self.max_candidates)]
+            bucket = self._by_key.get(k)
+            if bucket:
+                shared.update(bucket.keys())  # counted in C: buckets are full in a storm
+                found.update(bucket)
+        me = (entry.portal, entry.posting_id)
+        shared.pop(me, None)
+        ranked = sorted(shared.items(), key=itemgetter(1), reverse=True)  # stable
+        return [found[i] for i, _ in ranked[: self.max_candidates]]
 
     def _forget(self, ident: Ident, keys: Iterable[int], *, drop: bool = True) -> None:
         if drop:

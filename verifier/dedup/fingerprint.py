@@ -39,6 +39,37 @@ def _template() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity, scheme="affine32")
 
 
+@cache
+def _affine() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """datasketch's affine32 permutations (a, b) and its empty signature."""
+    t = _template()
+    a, b = t.permutations
+    return (np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32),
+            np.asarray(t.hashvalues, dtype=np.uint32))
+
+
+def _fmix32(h: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finalizer (what datasketch's affine32 scheme applies first)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash(sh: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The MinHash signature of distinct shingle hashes: the values datasketch's
+    `MinHash(scheme="affine32").update_batch` gives (tested), without its per-value Python
+    call and object copies (~4x faster on a posting)."""
+    a, b, empty = _affine()
+    if sh.size == 0:
+        return empty.copy()
+    with np.errstate(over="ignore"):  # multiplication mod 2^32 is the permutation
+        phv = _fmix32(sh.astype(np.uint32))[:, None] * a + b
+    out: npt.NDArray[np.uint32] = np.minimum(empty, phv.min(axis=0))
+    return out
+
+
 def _codes(norm: str) -> npt.NDArray[np.uint64]:
     """Code points of the letters, digits and CJK characters of a normalized text."""
     kept = "".join(ch for ch in norm if ch.isalnum())
@@ -70,11 +101,7 @@ class Fingerprint:
     def of(cls, norm: str) -> Fingerprint:
         """Fingerprint a normalized text."""
         sh = shingles(norm)
-        m = _template().copy()
-        if sh.size:
-            m.update_batch(sh)
-        values = np.asarray(m.hashvalues, dtype=np.uint32)
-        return cls(values.tobytes(), int(sh.size))
+        return cls(minhash(sh).tobytes(), int(sh.size))
 
     def values(self) -> npt.NDArray[np.uint32]:
         """The signature as an array."""

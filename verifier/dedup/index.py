@@ -110,7 +110,7 @@ class Entry:
 class FingerprintIndex:
     """Where the fingerprint index lives (engines) and how lookups are bounded."""
 
-    def __init__(self, engine: AsyncEngine, max_candidates: int = 50, per_band: int = 20,
+    def __init__(self, engine: AsyncEngine, max_candidates: int = 20, per_band: int = 20,
                  reader: Engine | None = None, capacity: int = 200_000) -> None:
         self.engine = engine
         self.reader = reader
@@ -118,6 +118,7 @@ class FingerprintIndex:
         self.capacity = capacity
         """How many of the newest fingerprints each process holds in memory for lookups."""
         self.max_candidates = max_candidates
+        """How many of the most similar other postings a fact describes."""
         self.per_band = per_band
 
     async def count(self) -> int:

@@ -110,9 +110,9 @@ class DuplicatesProvider(FactProvider):
         self._owned = owned or []
         self.floor = floor
         self.record = record
+        # Up to 50 candidates by shared bands; the `max_candidates` most similar are described.
         self.lookup = MirroredLookup(index.engine, index.reader, capacity=index.capacity,
-                                     per_band=index.per_band,
-                                     max_candidates=index.max_candidates)
+                                     per_band=index.per_band)
         self._error: str | None = None
         self._absent = False
 
