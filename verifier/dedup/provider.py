@@ -82,10 +82,14 @@ def _differs(a: Entry, b: Entry) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _same_employer(entry: Entry, other: Entry) -> bool:
+    return other.employer_key == entry.employer_key or (
+        entry.uscc is not None and entry.uscc == other.uscc)
+
+
 def describe(entry: Entry, other: Entry, similarity: float) -> DuplicateHit:
     """What this posting may learn about another: reference, sameness flags, differing fields."""
-    same_employer = other.employer_key == entry.employer_key or (
-        entry.uscc is not None and entry.uscc == other.uscc)
+    same_employer = _same_employer(entry, other)
     return DuplicateHit(
         ref=opaque_ref(other.portal, other.posting_id), similarity=round(similarity, 3),
         same_employer=same_employer, same_title=other.title_key == entry.title_key,
@@ -143,7 +147,10 @@ class DuplicatesProvider(FactProvider):
         if self._absent:
             return None
         entry = entry_of(posting, text, current_portal(posting))
-        others = await self.lookup.similar(entry, remember=self.record)
+        # The employer's own reposts on this portal are not duplicates in either rule's sense
+        # (and are the commonest near-duplicates): not described.
+        others = [o for o in await self.lookup.similar(entry, remember=self.record)
+                  if o.portal != entry.portal or not _same_employer(entry, o)]
         sims = similarities(entry.fingerprint, [o.fingerprint for o in others])
         scored = sorted(((o, s) for o, s in zip(others, sims, strict=True) if s >= self.floor),
                         key=lambda t: (-t[1], t[0].ref))[: self.index.max_candidates]
