@@ -101,6 +101,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    ap.add_argument("--disable", default="",
+                    help="comma-separated check ids to disable (policy.toml disabled_checks), "
+                         "e.g. duplicate,content_title to measure what families cost")
     ap.add_argument("--mix", choices=["corpus", "single"], default="corpus",
                     help="corpus: the 329 labelled corpus postings in turn (varied texts); "
                          "single: one posting repeated (every request near-duplicates the last)")
@@ -126,8 +129,16 @@ def main() -> None:
 
     db = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db, "LOG_LEVEL": "WARNING",
-           "RULES_DIR": str(ROOT / "rules")}
+    rules = ROOT / "rules"
+    if args.disable:
+        rules = tmp / "rules"
+        shutil.copytree(ROOT / "rules", rules)
+        policy = rules / "policy.toml"
+        ids = [i.strip() for i in args.disable.split(",") if i.strip()]
+        text = re.sub(r"^disabled_checks = \[\]$", f"disabled_checks = {json.dumps(ids)}",
+                      policy.read_text(encoding="utf-8"), flags=re.M)
+        policy.write_text(text, encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": db, "LOG_LEVEL": "WARNING", "RULES_DIR": str(rules)}
     env.pop("REDIS_URL", None)
     svc = subprocess.Popen([py, "-m", "verifier", "serve", "--demo", "--port", str(port),
                             "--workers", str(args.workers)], env=env, cwd=ROOT,
@@ -143,7 +154,7 @@ def main() -> None:
 
     where = "sqlite" if db.startswith("sqlite") else db.split("@")[-1]
     print(f"\nworkers={args.workers} connections={args.connections} "
-          f"seconds={args.seconds} db={where} mix={args.mix}")
+          f"seconds={args.seconds} db={where} mix={args.mix} disabled={args.disable or '-'}")
     print(f"{'endpoint':34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, r in results.items():
         print(f"{name:34} {r['rps']:>10.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "

@@ -41,6 +41,7 @@ class NeedsFact(Check):
     """Reads the `slow` fact."""
 
     id = "needs"
+    facts = ("slow",)
     rules: ClassVar[dict[str, RuleSpec]] = {"needs.hit": RuleSpec(Severity.info, "x")}
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
@@ -92,3 +93,60 @@ async def test_swap_changes_rules_version_for_next_posting(pack_dir: Path) -> No
     assert (await engine.evaluate(make_posting())).rules_version == a.rules_version
     engine.swap(b)
     assert (await engine.evaluate(make_posting())).rules_version == b.rules_version
+
+
+class Undeclared(NeedsFact):
+    """Reads the `slow` fact without declaring it."""
+
+    id = "undeclared"
+    facts = ()
+    rules: ClassVar[dict[str, RuleSpec]] = {"undeclared.hit": RuleSpec(Severity.info, "x")}
+
+
+class Counting(FactProvider):
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+        self.calls += 1
+        return True
+
+
+async def test_a_fact_read_without_being_declared_fails_closed(pack_dir: Path) -> None:
+    provider = Counting()
+    ev = await Engine(Catalog.load(pack_dir, [Undeclared]), [provider]).evaluate(make_posting())
+    assert provider.calls == 0
+    assert ev.outcome is Outcome.flag
+    failed = next(f for f in ev.findings if f.rule == "engine.check_failed")
+    assert "not looked up" in failed.evidence.data["detail"]
+
+
+async def test_disabled_check_is_not_loaded_and_its_fact_not_looked_up(pack_dir: Path) -> None:
+    provider = Counting()
+    on = Catalog.load(pack_dir, [NeedsFact])
+    assert [f.rule for f in (await Engine(on, [provider]).evaluate(make_posting())).findings] == [
+        "needs.hit"]
+    assert provider.calls == 1
+    (pack_dir / "policy.toml").write_text('flag_threshold = 60\ndisabled_checks = ["needs"]\n')
+    off = Catalog.load(pack_dir, [NeedsFact])
+    assert (off.checks, off.disabled) == ([], ("needs",))
+    assert off.rules_version != on.rules_version
+    ev = await Engine(off, [provider]).evaluate(make_posting())
+    assert (ev.findings, provider.calls) == ([], 1)
+
+
+def test_unknown_disabled_check_is_refused_with_its_line(tmp_path: Path) -> None:
+    from verifier.pipeline.pack import RulePackError
+
+    shutil.copytree(REPO, tmp_path / "rules")
+    policy = tmp_path / "rules" / "policy.toml"
+    policy.write_text('disabled_checks = [\n  "duplicate",\n  "no_such_check",\n]\n'
+                      + policy.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(RulePackError) as err:
+        Catalog.load(tmp_path / "rules")
+    lines = policy.read_text(encoding="utf-8").splitlines()
+    want = lines.index('  "no_such_check",') + 1
+    assert [(i.file, i.line) for i in err.value.issues] == [("policy.toml", want)]
+    assert "no_such_check" in err.value.issues[0].message

@@ -53,6 +53,9 @@ class Check(ABC):
     Params: ClassVar[type[BaseModel]] = NoParams
     params_file: ClassVar[str | None] = None
     """Path under `rules/` of a TOML file validated by `Params`; None for no params."""
+    facts: ClassVar[tuple[str, ...]] = ()
+    """Names of the facts this check reads (providers whose fact no loaded check reads are
+    not asked: a family disabled in `policy.toml` costs nothing)."""
 
     def __init__(self, params: Any) -> None:
         self.params = params

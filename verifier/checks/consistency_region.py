@@ -33,6 +33,7 @@ class RegionConsistencyCheck(Check):
     """Work location far from every place the employer is registered, with no branch near."""
 
     id = "content_region"
+    facts = ("registry",)
     version = "1"
     Params = RegionParams
     rules: ClassVar[dict[str, RuleSpec]] = {

@@ -52,6 +52,7 @@ class RegistryConsistencyCheck(Check):
     """Openings out of scale with the employer's size; job outside its business scope."""
 
     id = "content_registry"
+    facts = ("registry",)
     version = "1"
     Params = RegistryConsistencyParams
     params_file = "consistency/registry.toml"

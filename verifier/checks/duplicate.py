@@ -46,6 +46,7 @@ class DuplicateCheck(Check):
     """Near-identical text under another employer; one job with different facts elsewhere."""
 
     id = "duplicate"
+    facts = ("duplicates",)
     version = "1"
     Params = DuplicateParams
     params_file = "consistency/duplicate.toml"

@@ -40,6 +40,7 @@ class RegistryCheck(Check):
     """USCC validity, existence in the registry, name agreement and look-alikes."""
 
     id = "registry"
+    facts = ("registry",)
     version = "2"
     Params = RegistryParams
     params_file = "registry/checks.toml"

@@ -32,6 +32,7 @@ class RegistryStandingCheck(Check):
     """Status, age, region, public lists and 专精特新 claims of the matched enterprise."""
 
     id = "registry_standing"
+    facts = ("registry",)
     version = "1"
     Params = RegistryParams
     params_file = "registry/checks.toml"

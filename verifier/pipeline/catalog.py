@@ -31,6 +31,28 @@ ENGINE_RULES: dict[str, RuleSpec] = {
 }
 
 
+def _disabled_checks(reader: PackReader, classes: list[type[Check]], strict: bool) -> set[str]:
+    """`disabled_checks` of policy.toml (read again, validated, below); unknown ids refused."""
+    parsed = reader.child().toml("policy.toml")  # problems are reported by the full read
+    if parsed is None:
+        return set()
+    data, text = parsed
+    names = data.get("disabled_checks", [])
+    if not isinstance(names, list):
+        return set()  # the model validation below reports the type
+    known = {k.id for k in classes}
+    out: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        if strict and name not in known:
+            line = next((i for i, ln in enumerate(text.splitlines(), 1) if f'"{name}"' in ln), 0)
+            reader.fail("policy.toml", line, f"disabled_checks: no check {name!r} "
+                        f"(known: {', '.join(sorted(known))})")
+        out.add(name)
+    return out
+
+
 def discover_checks() -> list[type[Check]]:
     """Every concrete Check subclass defined in a module of `verifier.checks`."""
     import verifier.checks as pkg
@@ -60,6 +82,13 @@ class Catalog:
     rules_version: str
     rules: dict[str, tuple[str, str, RuleSpec]]  # rule id -> (check id, check version, spec)
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    disabled: tuple[str, ...] = ()
+    """Check ids left out by `policy.toml` `disabled_checks`."""
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Facts some loaded check reads (the engine asks only their providers)."""
+        return frozenset(f for c in self.checks for f in c.facts)
 
     @classmethod
     def load(cls, root: Path, classes: list[type[Check]] | None = None) -> Catalog:
@@ -72,6 +101,8 @@ class Catalog:
         strict_policy = classes is None
         classes = discover_checks() if classes is None else classes
         reader = PackReader(root)
+        disabled = _disabled_checks(reader, classes, strict_policy)
+        classes = [k for k in classes if k.id not in disabled]
         checks: list[Check] = []
         rules: dict[str, tuple[str, str, RuleSpec]] = {
             rid: ("engine", "1", spec) for rid, spec in ENGINE_RULES.items()
@@ -122,7 +153,7 @@ class Catalog:
         if issues:
             raise RulePackError(issues)
         version = reader.fingerprint(extra="|".join(stamps))
-        return cls(root, checks, Policy(policy_cfg), version, rules)
+        return cls(root, checks, Policy(policy_cfg), version, rules, disabled=tuple(disabled))
 
     def rule_infos(self) -> list[RuleInfo]:
         """The catalog as `GET /v1/rules` shows it, severities after policy overrides."""

@@ -52,7 +52,14 @@ class Engine:
         t0 = time.perf_counter()
         clock = posting.submitted_at or now or datetime.now(UTC)
         facts = Facts(now=clock, text=posting_text(posting))
-        await resolve_all(self.providers, posting, facts, self.fact_timeout)
+        # Only facts some loaded check declares (`Check.facts`); a check reading one it did
+        # not declare fails closed instead of silently seeing "no such fact".
+        needed = catalog.facts
+        for p in self.providers:
+            if p.name not in needed:
+                facts.errors[p.name] = "not looked up: no loaded check declares this fact"
+        await resolve_all([p for p in self.providers if p.name in needed], posting, facts,
+                          self.fact_timeout)
         t1 = time.perf_counter()
         raw: list[Finding] = []
         tags: list[str] = []

@@ -55,6 +55,10 @@ class PolicyConfig(BaseModel):
     )
     rules: dict[str, RuleOverride] = Field(default_factory=dict)
     combination: list[Combination] = Field(default_factory=list)
+    disabled_checks: list[str] = Field(default_factory=list)
+    """Check ids (`GET /v1/rules`: `check`) not loaded at all: their rules never fire and the
+    facts only they read are not looked up (e.g. `["duplicate"]` on a deployment that
+    must not fingerprint postings)."""
 
 
 def _family(rule: str) -> str:
