@@ -150,3 +150,17 @@ def test_unknown_disabled_check_is_refused_with_its_line(tmp_path: Path) -> None
     want = lines.index('  "no_such_check",') + 1
     assert [(i.file, i.line) for i in err.value.issues] == [("policy.toml", want)]
     assert "no_such_check" in err.value.issues[0].message
+
+
+def test_policy_may_still_name_rules_of_disabled_checks(tmp_path: Path) -> None:
+    from verifier.pipeline.catalog import discover_checks
+
+    shutil.copytree(REPO, tmp_path / "rules")
+    policy = tmp_path / "rules" / "policy.toml"
+    off = sorted(k.id for k in discover_checks() if k.id not in ("content", "campaign"))
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "disabled_checks = []", f"disabled_checks = {off!r}".replace("'", '"')), encoding="utf-8")
+    cat = Catalog.load(tmp_path / "rules")
+    assert sorted(c.id for c in cat.checks) == ["campaign", "content"]
+    assert cat.facts == frozenset()
+    assert not any(r.startswith("keywords.") for r in cat.rules)

@@ -102,6 +102,8 @@ class Catalog:
         classes = discover_checks() if classes is None else classes
         reader = PackReader(root)
         disabled = _disabled_checks(reader, classes, strict_policy)
+        # Policy entries may still name rules of disabled checks (they just never apply).
+        off_rules = {rid for k in classes if k.id in disabled for rid in k.rules}
         classes = [k for k in classes if k.id not in disabled]
         checks: list[Check] = []
         rules: dict[str, tuple[str, str, RuleSpec]] = {
@@ -144,7 +146,7 @@ class Catalog:
                         RuleSpec(combo.severity, combo.message, combo.score),
                     )
                 for key in got.rules if strict_policy else ():
-                    if not any(fnmatch.fnmatchcase(r, key) for r in rules):
+                    if not any(fnmatch.fnmatchcase(r, key) for r in (*rules, *off_rules)):
                         line = next(
                             (i for i, ln in enumerate(text.splitlines(), 1) if key in ln), 0
                         )
