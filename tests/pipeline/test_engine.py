@@ -142,8 +142,9 @@ def test_unknown_disabled_check_is_refused_with_its_line(tmp_path: Path) -> None
 
     shutil.copytree(REPO, tmp_path / "rules")
     policy = tmp_path / "rules" / "policy.toml"
-    policy.write_text('disabled_checks = [\n  "duplicate",\n  "no_such_check",\n]\n'
-                      + policy.read_text(encoding="utf-8"), encoding="utf-8")
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "disabled_checks = []", 'disabled_checks = [\n  "duplicate",\n  "no_such_check",\n]'),
+        encoding="utf-8")
     with pytest.raises(RulePackError) as err:
         Catalog.load(tmp_path / "rules")
     lines = policy.read_text(encoding="utf-8").splitlines()
