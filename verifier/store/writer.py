@@ -17,12 +17,14 @@ import asyncio
 import fcntl
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Decision, Outcome
@@ -249,14 +251,40 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         )
         loaded = {s: Decision.model_validate_json(p) for s, p in res}
     if rows:
-        conn.execute(insert(decisions), rows)
+        insert_rows(conn, decisions, rows)
         if reviews:
-            conn.execute(insert(review_items), reviews)
+            insert_rows(conn, review_items, reviews)
         conn.execute(
             update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
         )
         run_side_writes(conn, side)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
+
+
+@cache
+def _sqlite_insert(table: Table, cols: tuple[str, ...], dialect: Dialect
+                   ) -> tuple[str, list[Callable[[Any], Any] | None]]:
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+           f"VALUES ({', '.join('?' for _ in cols)})")
+    return sql, [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows. On SQLite straight through the DB-API cursor with the columns' own
+    bind processors (the same stored values as `conn.execute(insert(table), rows)`, without
+    SQLAlchemy's per-row parameter processing: a third of the writer's time)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    cols = tuple(rows[0])
+    sql, procs = _sqlite_insert(table, cols, conn.dialect)
+    params = [tuple(r[c] if f is None else f(r[c]) for c, f in zip(cols, procs, strict=True))
+              for r in rows]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(sql, params)
+    finally:
+        cur.close()
 
 
 def run_side_writes(conn: Connection, side: list[SideWrite]) -> None:
