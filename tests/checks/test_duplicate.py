@@ -26,6 +26,10 @@ CASES: list[tuple[int, list[DuplicateHit], list[tuple[str, Severity]]]] = [
     (100, [hit()], [("duplicate.cross_employer", Severity.info)]),
     (100, [hit(), hit(ref="fp-2")], [("duplicate.cross_employer", Severity.info)]),
     (100, [hit(ref=f"fp-{i}") for i in range(5)], [("duplicate.cross_employer", Severity.flag)]),
+    (100, [hit(ref=f"fp-{i}", employer=i) for i in range(5)],
+     [("duplicate.cross_employer", Severity.flag)]),
+    (100, [hit(ref=f"fp-{i}", employer=i % 2) for i in range(5)],   # 2 employers reposting
+     [("duplicate.cross_employer", Severity.info)]),
     (100, [hit(similarity=0.85)], []),                      # below 0.9
     (20, [hit()], []),                                      # too generic a text
     (100, [hit(same_employer=True)], []),                   # same employer, nothing differs

@@ -291,3 +291,18 @@ def test_portal_without_scope_comes_from_the_source_url(url: str | None, expecte
     assert current_portal(make_posting(source_url=url)) == expected
     with portal_scope("zhaopin"):
         assert current_portal(make_posting(source_url=url)) == "zhaopin"
+
+
+async def test_reposts_of_one_other_employer_count_as_one_employer(
+        provider: DuplicatesProvider) -> None:
+    for i in range(3):
+        await resolve(provider, "portal-a", posting(f"a-{i}", "北京甲乙信息技术有限公司"))
+        await resolve(provider, "portal-a", posting(f"c-{i}", "广州戊己贸易有限公司"))
+    mine = posting("b-1", "上海丙丁商务咨询有限公司")
+    fact = await resolve(provider, "portal-b", mine)
+    assert len(fact.hits) == 6
+    assert len({h.employer for h in fact.hits}) == 2
+    found = judge(mine, fact, cross_employer_flag_employers=3)
+    assert [(f.rule, f.severity) for f in found] == [("duplicate.cross_employer", Severity.info)]
+    assert (found[0].evidence.data["employer_count"], found[0].evidence.data["other_count"]) == (
+        2, 6)

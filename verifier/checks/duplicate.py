@@ -75,13 +75,16 @@ class DuplicateCheck(Check):
                 if not h.same_employer and h.similarity >= p.cross_employer_similarity]
         if not hits:
             return []
+        # Postings of one other employer count once (an employer may repost its own text).
+        employers = len({h.ref if h.employer is None else h.employer for h in hits})
         return [self.finding(
             "duplicate.cross_employer",
-            f"岗位描述与其他{len(hits)}个招聘单位已发布的岗位几乎相同"
+            f"岗位描述与其他{employers}个招聘单位已发布的岗位几乎相同"
             f"（相似度{hits[0].similarity:.0%}），疑似同一模板批量发布。",
-            severity=Severity.flag if len(hits) >= p.cross_employer_flag_employers else None,
+            severity=Severity.flag if employers >= p.cross_employer_flag_employers else None,
             data={"this": fact.ref, "others": [_ref(h) for h in hits[:10]],
-                  "other_count": len(hits), "threshold": p.cross_employer_similarity,
+                  "other_count": len(hits), "employer_count": employers,
+                  "threshold": p.cross_employer_similarity,
                   "flag_from": p.cross_employer_flag_employers, "shingles": fact.shingles,
                   "method": "MinHash(64) over character 4-grams of the normalized description"},
         )]

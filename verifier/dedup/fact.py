@@ -26,6 +26,9 @@ class DuplicateHit:
     same_portal: bool
     differs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Compared field → {"this": value, "other": value}, only for fields that differ."""
+    employer: int | None = None
+    """The other posting's employer as a number local to this fact (equal numbers: the same
+    employer), so that a check can count employers without learning who they are."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,13 +87,16 @@ def _same_employer(entry: Entry, other: Entry) -> bool:
         entry.uscc is not None and entry.uscc == other.uscc)
 
 
-def describe(entry: Entry, other: Entry, similarity: float) -> DuplicateHit:
-    """What this posting may learn about another: reference, sameness flags, differing fields."""
+def describe(entry: Entry, other: Entry, similarity: float,
+             employer: int | None = None) -> DuplicateHit:
+    """What this posting may learn about another: reference, sameness flags, differing fields
+    (`employer`: the other employer's number within this fact)."""
     same_employer = _same_employer(entry, other)
     return DuplicateHit(
         ref=opaque_ref(other.portal, other.posting_id), similarity=round(similarity, 3),
         same_employer=same_employer, same_title=other.title_key == entry.title_key,
         same_portal=other.portal == entry.portal, differs=_differs(entry, other),
+        employer=employer,
     )
 
 
@@ -154,7 +157,10 @@ class DuplicatesProvider(FactProvider):
         sims = similarities(entry.fingerprint, [o.fingerprint for o in others])
         scored = sorted(((o, s) for o, s in zip(others, sims, strict=True) if s >= self.floor),
                         key=lambda t: (-t[1], t[0].ref))[: self.index.max_candidates]
-        hits = [describe(entry, other, sim) for other, sim in scored]
+        groups: dict[str, int] = {}
+        hits = [describe(entry, other, sim,
+                         groups.setdefault(other.uscc or other.employer_key, len(groups)))
+                for other, sim in scored]
         if not self.record:
             return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits))
         return DuplicateFact(entry.ref, entry.fingerprint.size, tuple(hits), record=entry,
