@@ -19,6 +19,7 @@ engine. A failed sync fails every waiting posting closed.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -27,11 +28,12 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.dedup.fingerprint import Fingerprint
 from verifier.dedup.index import Entry, fingerprints
+from verifier.store.writer import insert_rows, sqlite3_of
 
 _CHUNK = 5_000  # rows per tail statement
 _GAP_TTL_S = 60.0  # how long an id skipped by the sequence may still commit
@@ -140,10 +142,10 @@ _SQLITE_TAIL = (f"SELECT {', '.join(_COLS)} FROM fingerprints WHERE id > ? "
                 f"ORDER BY id LIMIT {_CHUNK}")
 
 
-def _sqlite_tail(conn: Connection, after: int) -> list[dict[str, Any]]:
+def _sqlite_tail(raw: sqlite3.Connection, after: int) -> list[dict[str, Any]]:
     # The common case (nothing new) runs once per lookup batch: a statement prepared once by
     # sqlite3's cache on the raw cursor costs ~10 µs, SQLAlchemy's compiled select ~100 µs.
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur = raw.cursor()
     try:
         cur.execute(_SQLITE_TAIL, (after,))
         return [dict(zip(_COLS, r, strict=True)) for r in cur.fetchall()]
@@ -155,7 +157,7 @@ def tail(conn: Connection, state: TailState) -> tuple[list[int], list[Entry]]:
     """Rows committed since `state` (not applied to it): their ids and entries, in id order."""
     ids: list[int] = []
     out: list[Entry] = []
-    sqlite = conn.dialect.name == "sqlite"
+    raw = sqlite3_of(conn)
     if state.gaps:
         gap_ids = sorted(state.gaps)
         for start in range(0, len(gap_ids), 900):
@@ -165,7 +167,7 @@ def tail(conn: Connection, state: TailState) -> tuple[list[int], list[Entry]]:
                 out.append(_entry(r))
     after = state.last_id
     while True:
-        rows: list[Any] = _sqlite_tail(conn, after) if sqlite else list(conn.execute(
+        rows: list[Any] = _sqlite_tail(raw, after) if raw is not None else list(conn.execute(
             select(fingerprints).where(fingerprints.c.id > after)
             .order_by(fingerprints.c.id).limit(_CHUNK)).mappings())
         for r in rows:
@@ -198,7 +200,7 @@ def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
     old = [int(r.id) for r in conn.execute(q) if (r.portal, r.posting_id) in latest]
     for start in range(0, len(old), 900):
         conn.execute(delete(fingerprints).where(fingerprints.c.id.in_(old[start:start + 900])))
-    conn.execute(insert(fingerprints), [latest[k][0].row(latest[k][1]) for k in keys])
+    insert_rows(conn, fingerprints, [latest[k][0].row(latest[k][1]) for k in keys])
 
 
 class MirroredLookup:

@@ -17,6 +17,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -261,6 +262,13 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
 
 
+def sqlite3_of(conn: Connection) -> sqlite3.Connection | None:
+    """The plain `sqlite3` connection under `conn`, or None (another database, or aiosqlite
+    under an async engine's `run_sync`, whose cursor calls are coroutines)."""
+    raw = conn.connection.driver_connection
+    return raw if isinstance(raw, sqlite3.Connection) else None
+
+
 @cache
 def _sqlite_insert(table: Table, cols: tuple[str, ...], dialect: Dialect
                    ) -> tuple[str, list[Callable[[Any], Any] | None]]:
@@ -273,14 +281,15 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """INSERT many rows. On SQLite straight through the DB-API cursor with the columns' own
     bind processors (the same stored values as `conn.execute(insert(table), rows)`, without
     SQLAlchemy's per-row parameter processing: a third of the writer's time)."""
-    if conn.dialect.name != "sqlite":
+    raw = sqlite3_of(conn)
+    if raw is None:
         conn.execute(insert(table), rows)
         return
     cols = tuple(rows[0])
     sql, procs = _sqlite_insert(table, cols, conn.dialect)
     params = [tuple(r[c] if f is None else f(r[c]) for c, f in zip(cols, procs, strict=True))
               for r in rows]
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur = raw.cursor()
     try:
         cur.executemany(sql, params)
     finally:
