@@ -5,8 +5,9 @@
 Fills a fresh index (throw-away SQLite file unless --database-url names an empty database)
 with --preload synthetic postings (random sentences from a fixed vocabulary, 40% sharing a
 template so bands collide as on a real portal), then times --n resolves of new postings,
-the lookup alone (fingerprint + band query, no write) and the fingerprint alone.
-Prints p50/p99/mean µs.
+the lookup alone (fingerprint + catch-up with SQL + in-memory band lookup, no write) and the
+fingerprint alone. Prints p50/p99/mean µs, then how long a new process takes to load the
+index from SQL at start and the memory it holds per fingerprint (RSS growth / entries).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def text(rng: random.Random) -> str:
     """A random description; 40% are the shared template plus a little."""
     body = "，".join("".join(rng.choices(WORDS, k=3)) for _ in range(12))
     return TEMPLATE + body[:20] if rng.random() < 0.4 else body
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * 4096 / 1e6
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -101,6 +107,13 @@ async def main() -> None:
                   f"  mean {statistics.fmean(xs):8.1f}")
         await prov.close()
         print(f"index size {await prov.index.count()}, mean hits per posting {hits / a.n:.1f}")
+        rss0 = _rss_mb()
+        t0 = time.perf_counter()
+        fresh = DuplicatesProvider(FingerprintIndex(engine, reader=reader))
+        await fresh.start()  # what a new process does: load the newest rows into memory
+        held = len(fresh.lookup.memory)
+        print(f"start-up load of {held} fingerprints: {time.perf_counter() - t0:.2f}s, "
+              f"memory {(_rss_mb() - rss0) * 1e6 / max(held, 1):.0f} bytes per fingerprint")
         await engine.dispose()
 
 

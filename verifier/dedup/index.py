@@ -111,7 +111,7 @@ class FingerprintIndex:
     """Where the fingerprint index lives (engines) and how lookups are bounded."""
 
     def __init__(self, engine: AsyncEngine, max_candidates: int = 20, per_band: int = 20,
-                 reader: Engine | None = None, capacity: int = 200_000) -> None:
+                 reader: Engine | None = None, capacity: int = 100_000) -> None:
         self.engine = engine
         self.reader = reader
         """Synchronous engine for lookups on SQLite (see `sqlite_reader`), else None."""
