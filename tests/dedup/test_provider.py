@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +219,7 @@ async def test_entries_not_yet_committed_are_seen(provider: DuplicatesProvider) 
 
 async def test_unreadable_index_fails_closed(provider: DuplicatesProvider,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: Any) -> Any:
+    def broken(*args: Any, **kw: Any) -> Any:
         raise OSError("disk gone")
 
     monkeypatch.setattr("verifier.dedup.batch.tail", broken)
@@ -306,3 +308,19 @@ async def test_reposts_of_one_other_employer_count_as_one_employer(
     assert [(f.rule, f.severity) for f in found] == [("duplicate.cross_employer", Severity.info)]
     assert (found[0].evidence.data["employer_count"], found[0].evidence.data["other_count"]) == (
         2, 6)
+
+
+async def test_a_backlog_larger_than_a_chunk_is_caught_up(
+        provider: DuplicatesProvider, other: DuplicatesProvider) -> None:
+    from verifier.dedup.batch import _CHUNK, upsert_many
+
+    n = 2 * _CHUNK + 17
+    p = posting("x", "北京甲乙信息技术有限公司", description=OTHER)
+    e = entry_of(p, posting_text(p), "portal-a")
+    entries = [(replace(e, posting_id=f"a-{i}"), datetime.now(UTC)) for i in range(n)]
+    async with provider.index.engine.begin() as conn:
+        await conn.run_sync(upsert_many, entries)
+    read = await other.lookup.sync()
+    assert read == n
+    assert len(other.lookup.memory) == n
+    assert other.lookup.state.gaps == {}
