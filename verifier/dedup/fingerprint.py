@@ -12,6 +12,7 @@ band with probability 1 − (1 − 0.8⁴)¹⁶ ≈ 0.9998; at 0.3 only 1 − (1
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -27,6 +28,7 @@ SHINGLE = 4
 _SEED = 20220601
 _MIX = np.uint64(0x9E3779B1)
 _MASK = np.uint64(0xFFFFFFFF)
+_NOT_ALNUM = re.compile(r"[\W_]+")  # everything but str.isalnum() characters (re's \w docs)
 
 
 def _identity(x: Any) -> Any:
@@ -72,7 +74,7 @@ def minhash(sh: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
 
 def _codes(norm: str) -> npt.NDArray[np.uint64]:
     """Code points of the letters, digits and CJK characters of a normalized text."""
-    kept = "".join(ch for ch in norm if ch.isalnum())
+    kept = _NOT_ALNUM.sub("", norm)
     return np.frombuffer(kept.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 

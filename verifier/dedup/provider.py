@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.salary_posting import stated_salary
@@ -37,6 +38,11 @@ log = logging.getLogger(__name__)
 
 class IndexUnavailable(Exception):
     """The fingerprint index could not be checked at start; duplicate checks fail closed."""
+
+
+@lru_cache(maxsize=65_536)
+def _employer_key(name: str) -> str:
+    return normalize_name(name).name_norm
 
 
 def _key(text: str) -> str:
@@ -64,7 +70,7 @@ def entry_of(posting: Posting, text: PostingText, portal: str) -> Entry:
     uscc = (posting.enterprise.uscc or "").strip().upper() or None
     return Entry(
         portal=portal, posting_id=posting.posting_id,
-        employer_key=normalize_name(posting.enterprise.name).name_norm,
+        employer_key=_employer_key(posting.enterprise.name),
         title_key=_key(posting.title), fingerprint=Fingerprint.of(text.view("description").norm),
         uscc=uscc, pay_min=lo, pay_max=hi, city=city, headcount=posting.headcount,
     )
