@@ -1,6 +1,7 @@
 """Issue #6 evaluation: outcomes per label with the consistency/duplicate rules on and off.
 
     .venv/bin/python bench/consistency_eval.py FILE [--mapping TOML] [--examples 5]
+                                              [--registry FILE --registry-mapping TOML]
 
 Runs the labelled postings through the offline engine (as `verifier eval` does) twice, each on
 a fresh throw-away SQLite database (so the duplicate index starts empty and fills in file
@@ -27,12 +28,13 @@ sys.path.insert(0, str(ROOT))
 from verifier.eval.labels import LabelledPosting, load_corpus  # noqa: E402
 from verifier.eval.mapping import load_mapping, read_csv  # noqa: E402
 from verifier.eval.metrics import Result  # noqa: E402
+from verifier.eval.registry import eval_settings  # noqa: E402
 from verifier.eval.runner import offline, run  # noqa: E402
 from verifier.settings import Settings  # noqa: E402
 
 NEW_RULES = ["content.title_mismatch", "content.requirements_implausible",
-             "content.headcount_vs_size", "content.scope_mismatch", "content.profile_is_ad",
-             "duplicate.cross_employer", "duplicate.inconsistent"]
+             "content.headcount_vs_size", "content.scope_mismatch", "content.region_mismatch",
+             "content.profile_is_ad", "duplicate.cross_employer", "duplicate.inconsistent"]
 
 
 def shadow_pack(dst: Path) -> Path:
@@ -42,15 +44,17 @@ def shadow_pack(dst: Path) -> Path:
         f.write("\n# consistency_eval: issue #6 rules off\n")
         for rule in ["content.title_mismatch", "content.requirements_implausible",
                      "content.headcount_vs_size", "content.scope_mismatch",
-                     "content.profile_is_ad", "duplicate.*"]:
+                     "content.region_mismatch", "content.profile_is_ad", "duplicate.*"]:
             f.write(f'[rules."{rule}"]\nshadow = true\n')
     return dst
 
 
-async def evaluate(items: list[LabelledPosting], rules: Path, db: Path) -> list[Result]:
-    """One pass over a fresh database."""
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", rules_dir=rules)
-    async with offline(settings) as (engine, _):
+async def evaluate(items: list[LabelledPosting], rules: Path, registry: Path | None,
+                   registry_mapping: Path | None) -> list[Result]:
+    """One pass over a fresh database (holding `registry`, as `verifier eval` builds it)."""
+    settings = Settings(rules_dir=rules)
+    async with (eval_settings(settings, registry, registry_mapping) as (local, _),
+                offline(local) as (engine, _mode)):
         return await run(engine, items)
 
 
@@ -66,14 +70,17 @@ def main() -> None:
     ap.add_argument("file", type=Path)
     ap.add_argument("--mapping", type=Path)
     ap.add_argument("--examples", type=int, default=5)
+    ap.add_argument("--registry", type=Path, help="registry file (as `verifier eval`)")
+    ap.add_argument("--registry-mapping", type=Path)
     a = ap.parse_args()
     items = (read_csv(a.file, load_mapping(a.mapping)).items if a.mapping
              else load_corpus(a.file))
     os.environ.pop("VERIFIER_DATABASE_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        on = asyncio.run(evaluate(items, ROOT / "rules", t / "on.db"))
-        off = asyncio.run(evaluate(items, shadow_pack(t / "rules_off"), t / "off.db"))
+        on = asyncio.run(evaluate(items, ROOT / "rules", a.registry, a.registry_mapping))
+        off = asyncio.run(evaluate(items, shadow_pack(t / "rules_off"), a.registry,
+                                   a.registry_mapping))
     table: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     moved: Counter[tuple[str, str, str]] = Counter()
     for r_on, r_off in zip(on, off, strict=True):
