@@ -20,7 +20,7 @@ from verifier.dedup.index import FingerprintIndex, sqlite_reader
 from verifier.dedup.portal import current_portal, portal_scope
 from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import posting_text
+from verifier.pipeline.facts import GroupedWrite, posting_text
 from verifier.store.db import create_engine
 from verifier.store.writer import run_side_writes
 
@@ -324,3 +324,14 @@ async def test_a_backlog_larger_than_a_chunk_is_caught_up(
     assert read == n
     assert len(other.lookup.memory) == n
     assert other.lookup.state.gaps == {}
+
+
+async def test_a_posting_whose_decision_was_not_written_is_forgotten(
+        provider: DuplicatesProvider) -> None:
+    fact = await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
+    (write,) = provider.side_writes(fact)
+    assert isinstance(write, GroupedWrite) and write.abandon is not None
+    write.abandon()  # what the writer does when the batch's transaction fails
+    assert len(provider.lookup.memory) == 0
+    assert (await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
+            ).hits == ()

@@ -174,6 +174,23 @@ async def test_unreachable_database_fails_every_waiting_caller() -> None:
         await eng.dispose()
 
 
+async def test_a_failed_batch_abandons_its_grouped_side_writes() -> None:
+    from verifier.pipeline.facts import GroupedWrite
+
+    abandoned: list[str] = []
+    eng = create_engine("postgresql://postgres@127.0.0.1:1/none")
+    w = DecisionWriter(eng)
+    await w.start()
+    try:
+        with pytest.raises(StoreUnavailable):
+            await w.submit_many([decision("y")], [[GroupedWrite(
+                lambda conn, payloads: None, "y", abandon=lambda: abandoned.append("y"))]])
+        assert abandoned == ["y"]
+    finally:
+        await w.close()
+        await eng.dispose()
+
+
 async def test_side_writes_commit_with_new_decisions_only(
     engine: AsyncEngine, writer: DecisionWriter
 ) -> None:

@@ -96,6 +96,12 @@ class BandMemory:
             gone = next(iter(self._entries))
             self._unlink(gone, self._entries.pop(gone))
 
+    def discard(self, entry: Entry) -> None:
+        """Forget `entry` if it is still the version remembered (its commit failed)."""
+        ident = (entry.portal, entry.posting_id)
+        if self._entries.get(ident) == entry:
+            self._unlink(ident, self._entries.pop(ident))
+
     def similar(self, entry: Entry) -> list[Entry]:
         """Remembered entries sharing a band with `entry` (not itself), most shared first."""
         shared: Counter[Ident] = Counter()

@@ -177,7 +177,9 @@ class DuplicatesProvider(FactProvider):
         if not isinstance(value, DuplicateFact) or value.record is None:
             return []
         at = value.recorded_at or datetime.now(UTC)
-        return [GroupedWrite(upsert_many, (value.record, at))]
+        entry = value.record
+        return [GroupedWrite(upsert_many, (entry, at),
+                             abandon=lambda: self.lookup.memory.discard(entry))]
 
     async def close(self) -> None:
         """Dispose of the lookup engine this provider opened."""

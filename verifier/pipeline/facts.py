@@ -42,6 +42,9 @@ class GroupedWrite:
 
     group: Callable[[Connection, list[Any]], None]
     payload: Any
+    abandon: Callable[[], None] | None = None
+    """Called when the transaction that was to run this write failed (the posting's decision
+    was not written): a provider forgets in-memory state that assumed the commit."""
 
 
 SideWrite = Callable[[Connection], None] | GroupedWrite

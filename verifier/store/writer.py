@@ -136,6 +136,7 @@ class DecisionWriter:
                 raise
             except Exception as exc:  # every caller must hear of the failure
                 log.warning("decision batch of %d not written: %s", len(batch), exc)
+                _abandon(batch)
                 for p in batch:
                     if not p.future.done():
                         p.future.set_exception(StoreUnavailable(f"{type(exc).__name__}: {exc}"))
@@ -171,6 +172,16 @@ class DecisionWriter:
         finally:
             if self._lock is not None:
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
+
+
+def _abandon(batch: list[_Pending]) -> None:
+    for p in batch:
+        for w in p.side_writes:
+            if isinstance(w, GroupedWrite) and w.abandon is not None:
+                try:
+                    w.abandon()
+                except Exception:  # a provider's clean-up never masks the write failure
+                    log.exception("abandoning a side write failed")
 
 
 def _writer_lock(engine: Engine) -> int | None:
