@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -57,6 +58,10 @@ async def test_retry_is_idempotent_and_changed_content_is_new_version(client: Cl
     assert changed["version"] == 2
     assert changed["decision_id"] != first["decision_id"]
     assert await logged(client) == 2
+    # Decision ids are UUIDv7: time-ordered, so the later decision's id sorts after.
+    ids = [uuid.UUID(d["decision_id"]) for d in (first, changed)]
+    assert [i.version for i in ids] == [7, 7]
+    assert ids[0] < ids[1]
 
 
 async def test_batch_in_order(client: Client) -> None:
