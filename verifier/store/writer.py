@@ -48,6 +48,15 @@ class _Pending:
     future: asyncio.Future[Decision] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    payload: str | None = None
+    """The canonical JSON of `decision` as given (version 1 unless the log says otherwise),
+    encoded before the batch takes the log's lock so that the lock is held for less."""
+
+
+def _prepare(batch: list[_Pending]) -> None:
+    for p in batch:
+        if p.payload is None:
+            p.payload = canonical(p.decision)
 
 
 class DecisionWriter:
@@ -153,6 +162,7 @@ class DecisionWriter:
             loop = asyncio.get_running_loop()
             results, added = await loop.run_in_executor(self._thread, self._sqlite_write, batch)
         else:
+            _prepare(batch)  # before the transaction that takes the chain head's row lock
             async with self.engine.begin() as conn:
                 results, added = await conn.run_sync(_write_batch, batch)
         self.rows += added
@@ -162,6 +172,7 @@ class DecisionWriter:
         if self._sync is None or self._sync.url != self.engine.url.set(drivername="sqlite"):
             self._sync = create_sync_engine(self.engine.url)
             self._lock = _writer_lock(self._sync)
+        _prepare(batch)  # outside the lock: other processes' writers wait on it
         # Writers of other processes on this file queue on a kernel file lock, which wakes the
         # next one the moment it is released; SQLite's own busy handler would sleep and retry.
         if self._lock is not None:
@@ -239,7 +250,7 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         latest[(d.portal, d.posting_id)] = version
         stored = d.model_copy(update={"version": version}) if d.version != version else d
         seq += 1
-        payload = canonical(stored)
+        payload = item.payload if stored is d and item.payload is not None else canonical(stored)
         digest = row_hash(prev, seq, payload)
         rows.append({
             "seq": seq, **columns(stored), "decided_at": stored.decided_at,
