@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.keywords import rss_mb  # noqa: E402
 from tests.factories import make_posting  # noqa: E402
 from verifier.dedup.fingerprint import Fingerprint  # noqa: E402
 from verifier.dedup.index import FingerprintIndex, sqlite_reader  # noqa: E402
@@ -45,11 +46,6 @@ def text(rng: random.Random) -> str:
     """A random description; 40% are the shared template plus a little."""
     body = "，".join("".join(rng.choices(WORDS, k=3)) for _ in range(12))
     return TEMPLATE + body[:20] if rng.random() < 0.4 else body
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * 4096 / 1e6
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -107,13 +103,13 @@ async def main() -> None:
                   f"  mean {statistics.fmean(xs):8.1f}")
         await prov.close()
         print(f"index size {await prov.index.count()}, mean hits per posting {hits / a.n:.1f}")
-        rss0 = _rss_mb()
+        rss0 = rss_mb()
         t0 = time.perf_counter()
         fresh = DuplicatesProvider(FingerprintIndex(engine, reader=reader))
         await fresh.start()  # what a new process does: load the newest rows into memory
         held = len(fresh.lookup.memory)
         print(f"start-up load of {held} fingerprints: {time.perf_counter() - t0:.2f}s, "
-              f"memory {(_rss_mb() - rss0) * 1e6 / max(held, 1):.0f} bytes per fingerprint")
+              f"memory {(rss_mb() - rss0) * 1e6 / max(held, 1):.0f} bytes per fingerprint")
         await engine.dispose()
 
 

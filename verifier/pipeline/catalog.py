@@ -14,6 +14,7 @@ import inspect
 import pkgutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from verifier.checks.base import Check, RuleSpec
@@ -85,7 +86,7 @@ class Catalog:
     disabled: tuple[str, ...] = ()
     """Check ids left out by `policy.toml` `disabled_checks`."""
 
-    @property
+    @cached_property
     def facts(self) -> frozenset[str]:
         """Facts some loaded check reads (the engine asks only their providers)."""
         return frozenset(f for c in self.checks for f in c.facts)

@@ -50,17 +50,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, issue BEGIN, so we can make it IMMEDIATE: a write
+    # transaction then takes the database lock at its start, which serializes writers
+    # across processes and makes "read chain head, append" safe.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    for pragma in _PRAGMAS:
+        cur.execute(pragma)
+    cur.close()
+
+
 def _sqlite_setup(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, issue BEGIN, so we can make it IMMEDIATE: a write
-        # transaction then takes the database lock at its start, which serializes writers
-        # across processes and makes "read chain head, append" safe.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        for pragma in _PRAGMAS:
-            cur.execute(pragma)
-        cur.close()
+    event.listen(engine.sync_engine, "connect", _on_connect)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
@@ -75,14 +77,7 @@ def create_sync_engine(url: Any, *, immediate: bool = True) -> Engine:
     """
     sync_url = make_url(url).set(drivername="sqlite")
     engine = sa_create_engine(sync_url, connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        for pragma in _PRAGMAS:
-            cur.execute(pragma)
-        cur.close()
+    event.listen(engine, "connect", _on_connect)
 
     if immediate:
 
