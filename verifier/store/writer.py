@@ -207,31 +207,16 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
     """One group commit's work inside an open transaction; returns results and rows added."""
     batch = [p.decision for p in pending]
     side: list[SideWrite] = []
-    q = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    head = (conn.execute(q)).one()
+    raw = sqlite3_of(conn)
+    seq, prev = _head(conn, raw)
     pairs = {(d.portal, d.posting_id) for d in batch}
     known: dict[tuple[str, str, str], int] = {}
     latest: dict[tuple[str, str], int] = {}
-    # Two plain IN lists (not a row-value IN) so that SQLite, like PostgreSQL, searches
-    # the (portal, posting_id) index instead of scanning the log; exact pairs are
-    # filtered here.
-    found = conn.execute(
-        select(
-            decisions.c.portal, decisions.c.posting_id, decisions.c.content_hash,
-            decisions.c.version, decisions.c.seq,
-        ).where(
-            decisions.c.portal.in_({p for p, _ in pairs}),
-            decisions.c.posting_id.in_({i for _, i in pairs}),
-        )
-    )
-    for portal, posting_id, chash, version, seq in found:
+    for portal, posting_id, chash, version, seq_ in _logged(conn, raw, pairs):
         if (portal, posting_id) not in pairs:
             continue
-        known[(portal, posting_id, chash)] = seq
+        known[(portal, posting_id, chash)] = seq_
         latest[(portal, posting_id)] = max(latest.get((portal, posting_id), 0), version)
-    seq, prev = int(head.seq), str(head.hash)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     reviews: list[dict[str, Any]] = []
@@ -277,11 +262,54 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         insert_rows(conn, decisions, rows)
         if reviews:
             insert_rows(conn, review_items, reviews)
-        conn.execute(
-            update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
-        )
+        if raw is not None:
+            raw.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+        else:
+            conn.execute(
+                update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
+            )
         run_side_writes(conn, side)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
+
+
+def _head(conn: Connection, raw: sqlite3.Connection | None) -> tuple[int, str]:
+    """The chain head (seq, hash); on PostgreSQL its row stays locked until commit."""
+    if raw is not None:  # BEGIN IMMEDIATE already holds SQLite's write lock
+        row = raw.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
+    else:
+        row = conn.execute(
+            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+            .with_for_update()
+        ).one()
+    return int(row[0]), str(row[1])
+
+
+def _logged(
+    conn: Connection, raw: sqlite3.Connection | None, pairs: set[tuple[str, str]]
+) -> list[tuple[str, str, str, int, int]]:
+    """(portal, posting_id, content_hash, version, seq) of every logged decision for these
+    (portal, posting_id) pairs.
+
+    Two plain IN lists (not a row-value IN) so that SQLite, like PostgreSQL, searches the
+    (portal, posting_id) index instead of scanning the log; exact pairs are filtered here.
+    On SQLite the statement is plain SQL on the DB-API connection: building and compiling
+    a SQLAlchemy select per batch cost more than running it."""
+    portals = sorted({p for p, _ in pairs})
+    ids = sorted({i for _, i in pairs})
+    if raw is not None:
+        sql = ("SELECT portal, posting_id, content_hash, version, seq FROM decisions "
+               f"WHERE portal IN ({','.join('?' * len(portals))}) "
+               f"AND posting_id IN ({','.join('?' * len(ids))})")
+        rows = raw.execute(sql, (*portals, *ids)).fetchall()
+    else:
+        rows = conn.execute(
+            select(
+                decisions.c.portal, decisions.c.posting_id, decisions.c.content_hash,
+                decisions.c.version, decisions.c.seq,
+            ).where(decisions.c.portal.in_(portals), decisions.c.posting_id.in_(ids))
+        ).all()
+    return [(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]))
+            for r in rows if (r[0], r[1]) in pairs]
 
 
 def sqlite3_of(conn: Connection) -> sqlite3.Connection | None:
@@ -293,10 +321,13 @@ def sqlite3_of(conn: Connection) -> sqlite3.Connection | None:
 
 @cache
 def _sqlite_insert(table: Table, cols: tuple[str, ...], dialect: Dialect
-                   ) -> tuple[str, list[Callable[[Any], Any] | None]]:
+                   ) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
+    """The INSERT statement, and the position and bind processor of each column that has
+    one (a datetime's text form, a float's coercion)."""
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
            f"VALUES ({', '.join('?' for _ in cols)})")
-    return sql, [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
+    procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
+    return sql, [(i, f) for i, f in enumerate(procs) if f is not None]
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -309,8 +340,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         return
     cols = tuple(rows[0])
     sql, procs = _sqlite_insert(table, cols, conn.dialect)
-    params = [tuple(r[c] if f is None else f(r[c]) for c, f in zip(cols, procs, strict=True))
-              for r in rows]
+    params: list[Any] = [[r[c] for c in cols] for r in rows]
+    for i, f in procs:
+        for p in params:
+            p[i] = f(p[i])
     cur = raw.cursor()
     try:
         cur.executemany(sql, params)
