@@ -18,7 +18,7 @@ import fcntl
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -296,6 +296,7 @@ def _logged(
     a SQLAlchemy select per batch cost more than running it."""
     portals = sorted({p for p, _ in pairs})
     ids = sorted({i for _, i in pairs})
+    rows: Sequence[Any]
     if raw is not None:
         sql = ("SELECT portal, posting_id, content_hash, version, seq FROM decisions "
                f"WHERE portal IN ({','.join('?' * len(portals))}) "
