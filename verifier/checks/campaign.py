@@ -19,6 +19,7 @@ from verifier.checks.base import Check, RuleSpec
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
+from verifier.text.normalize import original_pattern
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
        "十": 10}
@@ -101,9 +102,10 @@ class CampaignCheck(Check):
         super().__init__(None)
         self.campaigns = {c.id: c for c in campaigns}
         aliases = sorted({a for c in campaigns for a in c.aliases}, key=len, reverse=True)
-        # One search says whether a field names any alias at all (most postings name none);
-        # only then is the first alias in campaign order looked for, as before.
-        self._any_alias = re.compile("|".join(map(re.escape, aliases))) if aliases else None
+        # One search over the original text says whether a field names any alias at all
+        # once normalized (most postings name none, and then the field is never
+        # normalized); only then is the first alias in campaign order looked for.
+        self._any_alias = original_pattern(aliases) if aliases else None
 
     @classmethod
     def load(cls, pack: PackReader) -> CampaignCheck:
@@ -138,7 +140,7 @@ class CampaignCheck(Check):
     ) -> tuple[Campaign | None, Span | None]:
         for fld in ("title", "description"):
             view = facts.text.view(fld)
-            if not any_alias.search(view.norm):
+            if not any_alias.search(view.original):
                 continue
             for c in self.campaigns.values():
                 for alias in c.aliases:

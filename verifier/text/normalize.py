@@ -19,7 +19,9 @@ kept as they are here; the keyword layer reads them with its own digit tables.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -96,6 +98,38 @@ def normalize(text: str) -> str:
     # does a dict lookup per character (~30 MB/s on Chinese text), this runs at ~150 MB/s.
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return code_table()[codes].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@cache
+def _preimages() -> dict[str, str]:
+    """For each character normalization produces, every character it comes from."""
+    inverse: dict[str, list[str]] = {}
+    for cp, ch in translation_table().items():
+        inverse.setdefault(ch, []).append(chr(cp))
+    return {ch: "".join(froms) for ch, froms in inverse.items()}
+
+
+def original_pattern(literals: Iterable[str]) -> re.Pattern[str]:
+    """A pattern over the ORIGINAL text that matches exactly where `normalize(text)` holds
+    one of `literals`, at the same offsets (normalization maps one character to one, so
+    each literal character becomes the class of every character normalizing to it).
+
+    A check that looks only for fixed phrases can then skip normalizing the (many) texts
+    that name none of them."""
+
+    def one(ch: str) -> str:
+        members = set(_preimages().get(ch, ""))
+        if normalize(ch) == ch:
+            members.add(ch)
+        if not members:  # nothing normalizes to it: the literal can never occur
+            return "(?!)"
+        if len(members) == 1:
+            return re.escape(ch)
+        return "[" + "".join(re.escape(m) for m in sorted(members)) + "]"
+
+    alternatives = ["".join(one(ch) for ch in lit)
+                    for lit in sorted(set(literals), key=len, reverse=True) if lit]
+    return re.compile("|".join(alternatives) if alternatives else "(?!)")
 
 
 class TextView:
