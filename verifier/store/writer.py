@@ -20,7 +20,6 @@ import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -41,16 +40,20 @@ class StoreUnavailable(Exception):
     """The decision log could not be written; nothing was committed for this request."""
 
 
-@dataclass
 class _Pending:
-    decision: Decision
-    side_writes: list[SideWrite]
-    future: asyncio.Future[Decision] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-    payload: str | None = None
-    """The canonical JSON of `decision` as given (version 1 unless the log says otherwise),
-    encoded before the batch takes the log's lock so that the lock is held for less."""
+    """One decision waiting for its batch, and the future its caller awaits."""
+
+    __slots__ = ("decision", "future", "payload", "side_writes")
+
+    def __init__(self, decision: Decision, side_writes: list[SideWrite],
+                 future: asyncio.Future[Decision]) -> None:
+        self.decision = decision
+        self.side_writes = side_writes
+        self.future = future
+        self.payload: str | None = None
+        """The canonical JSON of `decision` as given (version 1 unless the log says
+        otherwise), encoded before the batch takes the log's lock so that the lock is held
+        for less."""
 
 
 def _prepare(batch: list[_Pending]) -> None:
@@ -116,9 +119,15 @@ class DecisionWriter:
         if self._task is None or self._task.done():
             raise StoreUnavailable("decision writer is not running")
         sides = side_writes or [[] for _ in items]
-        pending = [_Pending(d, w) for d, w in zip(items, sides, strict=True)]
+        loop = asyncio.get_running_loop()
+        pending = [_Pending(d, w, loop.create_future())
+                   for d, w in zip(items, sides, strict=True)]
         for p in pending:
             self._queue.put_nowait(p)
+        # Shielded: a caller that goes away (client disconnect) does not cancel the futures
+        # the writer answers.
+        if len(pending) == 1:
+            return [await asyncio.shield(pending[0].future)]
         return list(await asyncio.gather(*(asyncio.shield(p.future) for p in pending)))
 
     async def _run(self) -> None:
