@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -201,3 +202,31 @@ async def test_two_writers_on_one_file_keep_one_chain(tmp_path: Path) -> None:
         await w2.close()
         await first.dispose()
         await second.dispose()
+
+
+async def test_linger_bounds_the_wait_of_the_oldest_decision(
+    sqlite_db: tuple[AsyncEngine, Path],
+) -> None:
+    engine, _ = sqlite_db
+    loop = asyncio.get_running_loop()
+    w = DecisionWriter(engine, linger_ms=300)
+    await w.start()
+    try:
+        await w.submit(decision("warm"))  # opens the writer's connection
+        t0 = loop.time()
+        await w.submit(decision("alone"))
+        alone = loop.time() - t0
+        assert alone >= 0.25  # waited for company
+
+        t0 = loop.time()
+        task = asyncio.create_task(w.submit(decision("busy")))
+        await asyncio.sleep(0)  # the decision is queued
+        busy_until = time.monotonic() + 0.4
+        while time.monotonic() < busy_until:  # the loop busy with other requests
+            pass
+        await task
+        waited = loop.time() - t0
+        # The linger had passed while the loop was busy: written at once, not 0.3 s later.
+        assert waited < 0.4 + 0.2, waited
+    finally:
+        await w.close()

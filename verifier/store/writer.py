@@ -52,13 +52,15 @@ class StoreUnavailable(Exception):
 class _Pending:
     """One decision waiting for its batch, and the future its caller awaits."""
 
-    __slots__ = ("decision", "future", "payload", "side_writes")
+    __slots__ = ("decision", "future", "payload", "queued_at", "side_writes")
 
     def __init__(self, decision: Decision, side_writes: list[SideWrite],
-                 future: asyncio.Future[Decision]) -> None:
+                 future: asyncio.Future[Decision], queued_at: float = 0.0) -> None:
         self.decision = decision
         self.side_writes = side_writes
         self.future = future
+        self.queued_at = queued_at
+        """When it was handed to the writer (event-loop clock)."""
         self.payload: str | None = None
         """The canonical JSON of `decision` as given (version 1 unless the log says
         otherwise), encoded before the batch takes the log's lock so that the lock is held
@@ -128,7 +130,8 @@ class DecisionWriter:
             raise StoreUnavailable("decision writer is not running")
         sides = side_writes or [[] for _ in items]
         loop = asyncio.get_running_loop()
-        pending = [_Pending(d, w, loop.create_future())
+        now = loop.time()
+        pending = [_Pending(d, w, loop.create_future(), now)
                    for d, w in zip(items, sides, strict=True)]
         for p in pending:
             self._queue.put_nowait(p)
@@ -145,8 +148,12 @@ class DecisionWriter:
             if first is None:
                 return
             batch = [first]
-            if self.linger:
-                await asyncio.sleep(self.linger)
+            # Linger bounds how long the OLDEST decision waits for company. Under load the
+            # writer is often scheduled after that has passed (every request ahead of it in
+            # the event loop ran first), and then it writes at once.
+            wait = first.queued_at + self.linger - asyncio.get_running_loop().time()
+            if wait > 0:
+                await asyncio.sleep(wait)
             while len(batch) < self.max_batch and not self._queue.empty():
                 item = self._queue.get_nowait()
                 if item is None:
