@@ -27,6 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.factories import posting_dict  # noqa: E402
 
+SPINE_CHECKS = ("content", "campaign")
+"""The check families built with the spine (issue #2); the others came with later issues."""
+
 
 def free_port() -> int:
     """An unused loopback port."""
@@ -104,10 +107,18 @@ def main() -> None:
     ap.add_argument("--disable", default="",
                     help="comma-separated check ids to disable (policy.toml disabled_checks), "
                          "e.g. duplicate,content_title to measure what families cost")
+    ap.add_argument("--spine-only", action="store_true",
+                    help="disable every check family except the spine's own (content, "
+                         "campaign): what issue #2's target is about")
     ap.add_argument("--mix", choices=["corpus", "single"], default="corpus",
                     help="corpus: the 329 labelled corpus postings in turn (varied texts); "
                          "single: one posting repeated (every request near-duplicates the last)")
     args = ap.parse_args()
+    if args.spine_only:
+        from verifier.pipeline.catalog import discover_checks
+
+        others = sorted(c.id for c in discover_checks() if c.id not in SPINE_CHECKS)
+        args.disable = ",".join([*filter(None, args.disable.split(",")), *others])
     wrk = ensure_wrk()
     tmp = Path(tempfile.mkdtemp(prefix="bench-spine-"))
     template = tmp / "posting.json"
@@ -153,8 +164,9 @@ def main() -> None:
         svc.wait()
 
     where = "sqlite" if db.startswith("sqlite") else db.split("@")[-1]
+    disabled = "all but " + "+".join(SPINE_CHECKS) if args.spine_only else args.disable or "-"
     print(f"\nworkers={args.workers} connections={args.connections} "
-          f"seconds={args.seconds} db={where} mix={args.mix} disabled={args.disable or '-'}")
+          f"seconds={args.seconds} db={where} mix={args.mix} disabled={disabled}")
     print(f"{'endpoint':34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, r in results.items():
         print(f"{name:34} {r['rps']:>10.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
