@@ -230,3 +230,24 @@ async def test_linger_bounds_the_wait_of_the_oldest_decision(
         assert waited < 0.4 + 0.2, waited
     finally:
         await w.close()
+
+
+async def test_a_batch_that_fails_midway_is_rolled_back_and_the_writer_goes_on(
+    sqlite_db: tuple[AsyncEngine, Path],
+) -> None:
+    engine, _ = sqlite_db
+    w = DecisionWriter(engine)
+    await w.start()
+    try:
+        first = decision("one")
+        clash = decision("two").model_copy(update={"decision_id": first.decision_id})
+        with pytest.raises(StoreUnavailable, match="UNIQUE"):
+            await w.submit_many([first, clash])  # the second insert fails, after the first
+        assert await rows(engine) == 0  # neither is kept
+        assert w._sqlite is not None and not w._sqlite.raw.in_transaction
+        stored = await w.submit(decision("three"))
+        assert stored.posting_id == "three"
+        report = await verify_chain(engine)
+        assert report.ok and report.rows == 1, report
+    finally:
+        await w.close()

@@ -350,8 +350,6 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
     known: dict[tuple[str, str, str], int] = {}
     latest: dict[tuple[str, str], int] = {}
     for portal, posting_id, chash, version, seq_ in _logged(conn, raw, pairs):
-        if (portal, posting_id) not in pairs:
-            continue
         known[(portal, posting_id, chash)] = seq_
         latest[(portal, posting_id)] = max(latest.get((portal, posting_id), 0), version)
     now = datetime.now(UTC)
