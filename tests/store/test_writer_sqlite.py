@@ -209,25 +209,26 @@ async def test_linger_bounds_the_wait_of_the_oldest_decision(
 ) -> None:
     engine, _ = sqlite_db
     loop = asyncio.get_running_loop()
-    w = DecisionWriter(engine, linger_ms=300)
+    w = DecisionWriter(engine, linger_ms=1000)
     await w.start()
     try:
         await w.submit(decision("warm"))  # opens the writer's connection
         t0 = loop.time()
         await w.submit(decision("alone"))
         alone = loop.time() - t0
-        assert alone >= 0.25  # waited for company
+        assert alone >= 0.95  # waited for company
 
         t0 = loop.time()
         task = asyncio.create_task(w.submit(decision("busy")))
         await asyncio.sleep(0)  # the decision is queued
-        busy_until = time.monotonic() + 0.4
+        busy_until = time.monotonic() + 1.2
         while time.monotonic() < busy_until:  # the loop busy with other requests
             pass
         await task
         waited = loop.time() - t0
-        # The linger had passed while the loop was busy: written at once, not 0.3 s later.
-        assert waited < 0.4 + 0.2, waited
+        # The linger had passed while the loop was busy: written at once, not 1 s later
+        # (the margin leaves room for this disk's occasional slow fdatasync).
+        assert waited < 1.2 + 0.6, waited
     finally:
         await w.close()
 
