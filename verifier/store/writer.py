@@ -32,7 +32,20 @@ from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -399,7 +412,10 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
             insert_rows(conn, review_items, reviews)
         if raw is not None:
             raw.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
-        else:
+        elif conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
+                                 (seq, prev))
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
             conn.execute(
                 update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
             )
@@ -411,7 +427,10 @@ def _head(conn: Connection, raw: sqlite3.Connection | None) -> tuple[int, str]:
     """The chain head (seq, hash); on PostgreSQL its row stays locked until commit."""
     if raw is not None:  # BEGIN IMMEDIATE already holds SQLite's write lock
         row = raw.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
-    else:
+    elif conn.dialect.name == "postgresql":
+        row = conn.exec_driver_sql(
+            "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").one()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         row = conn.execute(
             select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
             .with_for_update()
@@ -437,7 +456,11 @@ def _logged(
                f"WHERE portal IN ({','.join('?' * len(portals))}) "
                f"AND posting_id IN ({','.join('?' * len(ids))})")
         rows = raw.execute(sql, (*portals, *ids)).fetchall()
-    else:
+    elif conn.dialect.name == "postgresql":  # driver SQL: no statement to build per batch
+        rows = conn.exec_driver_sql(
+            "SELECT portal, posting_id, content_hash, version, seq FROM decisions "
+            "WHERE portal = ANY($1) AND posting_id = ANY($2)", (portals, ids)).all()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         rows = conn.execute(
             select(
                 decisions.c.portal, decisions.c.posting_id, decisions.c.content_hash,
@@ -466,13 +489,31 @@ def _sqlite_insert(table: Table, cols: tuple[str, ...], dialect: Dialect
     return sql, [(i, f) for i, f in enumerate(procs) if f is not None]
 
 
+_PLAIN_TYPES = (BigInteger, Integer, String, Text, Float, DateTime)
+
+
+@cache
+def _pg_insert(table: Table, cols: tuple[str, ...]) -> str | None:
+    """A driver-level INSERT for PostgreSQL when every column is of a plain type (whose
+    Python values asyncpg encodes as they are), else None."""
+    if not all(isinstance(table.c[c].type, _PLAIN_TYPES) for c in cols):
+        return None
+    return (f"INSERT INTO {table.name} ({', '.join(cols)}) "
+            f"VALUES ({', '.join(f'${i}' for i in range(1, len(cols) + 1))})")
+
+
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT many rows. On SQLite straight through the DB-API cursor with the columns' own
     bind processors (the same stored values as `conn.execute(insert(table), rows)`, without
     SQLAlchemy's per-row parameter processing: a third of the writer's time)."""
     raw = sqlite3_of(conn)
     if raw is None:
-        conn.execute(insert(table), rows)
+        cols = tuple(rows[0])
+        sql_pg = _pg_insert(table, cols) if conn.dialect.name == "postgresql" else None
+        if sql_pg is None:
+            conn.execute(insert(table), rows)
+        else:  # driver SQL, the values as they are (asyncpg encodes them by column type)
+            conn.exec_driver_sql(sql_pg, [tuple(r[c] for c in cols) for r in rows])
         return
     cols = tuple(rows[0])
     sql, procs = _sqlite_insert(table, cols, conn.dialect)
