@@ -21,7 +21,7 @@ class portal_scope:
     """Evaluate under `portal` (the API key's portal) inside this block.
 
     A class rather than a generator context manager: it runs once per verification, and
-    this costs a fraction of one."""
+    costs a fraction of what a generator one does."""
 
     __slots__ = ("_portal", "_token")
 
