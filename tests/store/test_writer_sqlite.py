@@ -7,7 +7,9 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +33,17 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, Path]]:
     await engine.dispose()
 
 
+@asynccontextmanager
+async def running(engine: AsyncEngine, **kwargs: Any) -> AsyncIterator[DecisionWriter]:
+    """A started writer, closed on exit."""
+    w = DecisionWriter(engine, **kwargs)
+    await w.start()
+    try:
+        yield w
+    finally:
+        await w.close()
+
+
 async def rows(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(decisions))).scalar_one())
@@ -52,42 +65,36 @@ async def test_callers_are_answered_only_after_the_log_is_synced(
         events.append("synced")
 
     monkeypatch.setattr(writer_mod._SqliteLog, "sync", slow_sync)
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
-        task = asyncio.create_task(w.submit(decision("durable")))
-        for _ in range(200):
-            if events:
-                break
-            await asyncio.sleep(0.01)
-        assert events == ["sync started"]
-        # Committed (another connection sees it) but not yet answered: not yet on disk.
-        assert await rows(engine) == 1
-        assert not task.done()
-        release.set()
-        stored = await task
-        assert events == ["sync started", "synced"]
-        assert stored.posting_id == "durable"
-    finally:
-        release.set()
-        await w.close()
+    async with running(engine) as w:
+        try:
+            task = asyncio.create_task(w.submit(decision("durable")))
+            for _ in range(200):
+                if events:
+                    break
+                await asyncio.sleep(0.01)
+            assert events == ["sync started"]
+            # Committed (another connection sees it) but not yet answered: not yet on disk.
+            assert await rows(engine) == 1
+            assert not task.done()
+            release.set()
+            stored = await task
+            assert events == ["sync started", "synced"]
+            assert stored.posting_id == "durable"
+        finally:
+            release.set()
 
 
 async def test_writer_connection_commits_without_fsync_and_leaves_checkpoints_to_the_sync(
     sqlite_db: tuple[AsyncEngine, Path],
 ) -> None:
     engine, _ = sqlite_db
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
+    async with running(engine) as w:
         await w.submit(decision("x"))
         db = w._sqlite
         assert db is not None and db.wal
         assert db.raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert db.raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
         assert db.raw.execute("PRAGMA busy_timeout").fetchone()[0] == 0
-    finally:
-        await w.close()
 
 
 async def test_checkpoints_move_the_log_into_the_database_file(
@@ -95,16 +102,12 @@ async def test_checkpoints_move_the_log_into_the_database_file(
 ) -> None:
     engine, path = sqlite_db
     monkeypatch.setattr(writer_mod, "_CHECKPOINT_EVERY_S", 0.0)
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
+    async with running(engine) as w:
         before = path.stat().st_size
         await asyncio.gather(*(w.submit(decision(f"c{i}", content="cp")) for i in range(300)))
         await w.submit(decision("last"))  # its sync checkpoints everything before it
         assert path.stat().st_size > before  # pages copied out of the WAL, writer still open
         assert (await verify_chain(engine)).ok
-    finally:
-        await w.close()
 
 
 async def test_a_held_lock_is_waited_for_without_blocking_the_event_loop(
@@ -113,8 +116,6 @@ async def test_a_held_lock_is_waited_for_without_blocking_the_event_loop(
     engine, path = sqlite_db
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process's writer, mid-transaction
-    w = DecisionWriter(engine)
-    await w.start()
     ticks = 0
 
     async def ticker() -> None:
@@ -124,19 +125,19 @@ async def test_a_held_lock_is_waited_for_without_blocking_the_event_loop(
             await asyncio.sleep(0.01)
 
     tick = asyncio.create_task(ticker())
-    try:
-        task = asyncio.create_task(w.submit(decision("waits")))
-        await asyncio.sleep(0.3)
-        assert not task.done()
-        assert ticks >= 10  # the loop kept running while the writer waited
-        other.execute("COMMIT")
-        stored = await asyncio.wait_for(task, 10)
-        assert stored.version == 1
-        assert await rows(engine) == 1
-    finally:
-        tick.cancel()
-        other.close()
-        await w.close()
+    async with running(engine) as w:
+        try:
+            task = asyncio.create_task(w.submit(decision("waits")))
+            await asyncio.sleep(0.3)
+            assert not task.done()
+            assert ticks >= 10  # the loop kept running while the writer waited
+            other.execute("COMMIT")
+            stored = await asyncio.wait_for(task, 10)
+            assert stored.version == 1
+            assert await rows(engine) == 1
+        finally:
+            tick.cancel()
+            other.close()
 
 
 async def test_a_lock_held_too_long_fails_the_batch_and_writes_nothing(
@@ -146,18 +147,16 @@ async def test_a_lock_held_too_long_fails_the_batch_and_writes_nothing(
     monkeypatch.setattr(writer_mod, "_LOCK_WAIT_S", 0.2)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
-        with pytest.raises(StoreUnavailable, match="locked"):
-            await w.submit(decision("starved"))
-        other.execute("ROLLBACK")
-        assert await rows(engine) == 0
-        stored = await w.submit(decision("later"))  # the writer recovers
-        assert stored.posting_id == "later"
-    finally:
-        other.close()
-        await w.close()
+    async with running(engine) as w:
+        try:
+            with pytest.raises(StoreUnavailable, match="locked"):
+                await w.submit(decision("starved"))
+            other.execute("ROLLBACK")
+            assert await rows(engine) == 0
+            stored = await w.submit(decision("later"))  # the writer recovers
+            assert stored.posting_id == "later"
+        finally:
+            other.close()
 
 
 async def test_a_failed_sync_is_not_reported_logged_but_the_retry_finds_the_decision(
@@ -168,9 +167,7 @@ async def test_a_failed_sync_is_not_reported_logged_but_the_retry_finds_the_deci
     def broken_sync(self: writer_mod._SqliteLog) -> None:
         raise OSError(5, "Input/output error")
 
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
+    async with running(engine) as w:
         with monkeypatch.context() as m:
             m.setattr(writer_mod._SqliteLog, "sync", broken_sync)
             with pytest.raises(StoreUnavailable, match="Input/output"):
@@ -178,30 +175,6 @@ async def test_a_failed_sync_is_not_reported_logged_but_the_retry_finds_the_deci
         retry = await w.submit(decision("io", content="v1"))
         assert retry.version == 1  # the committed row, not a second version
         assert await rows(engine) == 1
-    finally:
-        await w.close()
-
-
-async def test_two_writers_on_one_file_keep_one_chain(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/shared.db"
-    first, second = create_engine(url), create_engine(url)
-    await migrate.upgrade(first)
-    w1, w2 = DecisionWriter(first, max_batch=7), DecisionWriter(second, max_batch=7)
-    await w1.start()
-    await w2.start()
-    try:
-        await asyncio.gather(
-            *(w1.submit(decision(f"a{i}", portal="one")) for i in range(150)),
-            *(w2.submit(decision(f"b{i}", portal="two")) for i in range(150)),
-        )
-        report = await verify_chain(first)
-        assert report.ok, report
-        assert report.rows == 300
-    finally:
-        await w1.close()
-        await w2.close()
-        await first.dispose()
-        await second.dispose()
 
 
 async def test_linger_bounds_the_wait_of_the_oldest_decision(
@@ -209,9 +182,7 @@ async def test_linger_bounds_the_wait_of_the_oldest_decision(
 ) -> None:
     engine, _ = sqlite_db
     loop = asyncio.get_running_loop()
-    w = DecisionWriter(engine, linger_ms=1000)
-    await w.start()
-    try:
+    async with running(engine, linger_ms=1000) as w:
         await w.submit(decision("warm"))  # opens the writer's connection
         t0 = loop.time()
         await w.submit(decision("alone"))
@@ -229,17 +200,13 @@ async def test_linger_bounds_the_wait_of_the_oldest_decision(
         # The linger had passed while the loop was busy: written at once, not 1 s later
         # (the margin leaves room for this disk's occasional slow fdatasync).
         assert waited < 1.2 + 0.6, waited
-    finally:
-        await w.close()
 
 
 async def test_a_batch_that_fails_midway_is_rolled_back_and_the_writer_goes_on(
     sqlite_db: tuple[AsyncEngine, Path],
 ) -> None:
     engine, _ = sqlite_db
-    w = DecisionWriter(engine)
-    await w.start()
-    try:
+    async with running(engine) as w:
         first = decision("one")
         clash = decision("two").model_copy(update={"decision_id": first.decision_id})
         with pytest.raises(StoreUnavailable, match="UNIQUE"):
@@ -250,5 +217,3 @@ async def test_a_batch_that_fails_midway_is_rolled_back_and_the_writer_goes_on(
         assert stored.posting_id == "three"
         report = await verify_chain(engine)
         assert report.ok and report.rows == 1, report
-    finally:
-        await w.close()

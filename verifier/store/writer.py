@@ -44,7 +44,6 @@ from sqlalchemy import (
     Text,
     insert,
     select,
-    update,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -53,7 +52,7 @@ from verifier.models import Decision, Outcome
 from verifier.pipeline.facts import GroupedWrite, SideWrite
 from verifier.store.chain import canonical, columns, row_hash
 from verifier.store.db import create_sync_engine
-from verifier.store.tables import chain_head, decisions, review_items
+from verifier.store.tables import decisions, review_items
 
 log = logging.getLogger(__name__)
 
@@ -296,13 +295,8 @@ class _SqliteLog:
         durable), and checkpoint it now and then. fdatasync, as SQLite itself uses: data and
         size, not timestamps (fsync forced a file-system journal commit per call; measured
         stalls of 150-340 ms)."""
-        try:
-            ino = os.stat(self.wal_path).st_ino
-        except FileNotFoundError:  # checkpointed away: the database file holds it, synced
-            return
-        if self._fd is None or os.fstat(self._fd).st_ino != ino:
-            if self._fd is not None:
-                os.close(self._fd)
+        if self._fd is None:  # the log exists once committed to, and SQLite removes it only
+            # when the last connection closes: this one stays open, so one descriptor lasts
             self._fd = os.open(self.wal_path, os.O_RDONLY)
         os.fdatasync(self._fd)
         now = time.monotonic()
@@ -312,14 +306,11 @@ class _SqliteLog:
 
     def _checkpoint(self) -> None:
         # PASSIVE, as SQLite's own automatic checkpoints: copies what no reader still needs,
-        # never waits for or blocks writers. Its own connection, full sync: the database
-        # file is synced after copying. (Measured under steady load from two processes: the
-        # log levels off at ~26 MB and is started over whenever it has been fully copied.)
-        with self.engine.connect() as conn:
-            raw = sqlite3_of(conn)
-            if raw is not None:
-                raw.execute("PRAGMA synchronous=FULL")
-                raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        # never waits for or blocks writers; the database file is synced after copying.
+        # (Measured under steady load from two processes: the log levels off at ~26 MB and
+        # is started over whenever it has been fully copied.)
+        with self.engine.connect() as conn:  # full sync, as every connection but the writer's
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def close(self) -> None:
         """Close the connection and the log's file descriptor."""
@@ -412,13 +403,9 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
             insert_rows(conn, review_items, reviews)
         if raw is not None:
             raw.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
-        elif conn.dialect.name == "postgresql":
+        else:
             conn.exec_driver_sql("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
                                  (seq, prev))
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            conn.execute(
-                update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
-            )
         run_side_writes(conn, side)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
 
@@ -427,14 +414,9 @@ def _head(conn: Connection, raw: sqlite3.Connection | None) -> tuple[int, str]:
     """The chain head (seq, hash); on PostgreSQL its row stays locked until commit."""
     if raw is not None:  # BEGIN IMMEDIATE already holds SQLite's write lock
         row = raw.execute("SELECT seq, hash FROM chain_head WHERE id = 1").fetchone()
-    elif conn.dialect.name == "postgresql":
+    else:  # PostgreSQL (driver SQL: no statement to build per batch)
         row = conn.exec_driver_sql(
             "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").one()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        row = conn.execute(
-            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-            .with_for_update()
-        ).one()
     return int(row[0]), str(row[1])
 
 
@@ -446,8 +428,8 @@ def _logged(
 
     Two plain IN lists (not a row-value IN) so that SQLite, like PostgreSQL, searches the
     (portal, posting_id) index instead of scanning the log; exact pairs are filtered here.
-    On SQLite the statement is plain SQL on the DB-API connection: building and compiling
-    a SQLAlchemy select per batch cost more than running it."""
+    Plain SQL (on SQLite through the DB-API connection): building and compiling a
+    SQLAlchemy select per batch cost more than running it."""
     portals = sorted({p for p, _ in pairs})
     ids = sorted({i for _, i in pairs})
     rows: Sequence[Any]
@@ -456,17 +438,10 @@ def _logged(
                f"WHERE portal IN ({','.join('?' * len(portals))}) "
                f"AND posting_id IN ({','.join('?' * len(ids))})")
         rows = raw.execute(sql, (*portals, *ids)).fetchall()
-    elif conn.dialect.name == "postgresql":  # driver SQL: no statement to build per batch
+    else:  # PostgreSQL
         rows = conn.exec_driver_sql(
             "SELECT portal, posting_id, content_hash, version, seq FROM decisions "
             "WHERE portal = ANY($1) AND posting_id = ANY($2)", (portals, ids)).all()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        rows = conn.execute(
-            select(
-                decisions.c.portal, decisions.c.posting_id, decisions.c.content_hash,
-                decisions.c.version, decisions.c.seq,
-            ).where(decisions.c.portal.in_(portals), decisions.c.posting_id.in_(ids))
-        ).all()
     return [(str(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]))
             for r in rows if (r[0], r[1]) in pairs]
 
@@ -483,8 +458,7 @@ def _sqlite_insert(table: Table, cols: tuple[str, ...], dialect: Dialect
                    ) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
     """The INSERT statement, and the position and bind processor of each column that has
     one (a datetime's text form, a float's coercion)."""
-    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-           f"VALUES ({', '.join('?' for _ in cols)})")
+    sql = _insert_sql(table, cols, ["?"] * len(cols))
     procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
     return sql, [(i, f) for i, f in enumerate(procs) if f is not None]
 
@@ -498,24 +472,26 @@ def _pg_insert(table: Table, cols: tuple[str, ...]) -> str | None:
     Python values asyncpg encodes as they are), else None."""
     if not all(isinstance(table.c[c].type, _PLAIN_TYPES) for c in cols):
         return None
-    return (f"INSERT INTO {table.name} ({', '.join(cols)}) "
-            f"VALUES ({', '.join(f'${i}' for i in range(1, len(cols) + 1))})")
+    return _insert_sql(table, cols, [f"${i}" for i in range(1, len(cols) + 1)])
+
+
+def _insert_sql(table: Table, cols: tuple[str, ...], marks: list[str]) -> str:
+    return f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(marks)})"
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT many rows. On SQLite straight through the DB-API cursor with the columns' own
     bind processors (the same stored values as `conn.execute(insert(table), rows)`, without
     SQLAlchemy's per-row parameter processing: a third of the writer's time)."""
+    cols = tuple(rows[0])
     raw = sqlite3_of(conn)
     if raw is None:
-        cols = tuple(rows[0])
         sql_pg = _pg_insert(table, cols) if conn.dialect.name == "postgresql" else None
-        if sql_pg is None:
+        if sql_pg is None:  # aiosqlite under run_sync, or a column type asyncpg needs help with
             conn.execute(insert(table), rows)
         else:  # driver SQL, the values as they are (asyncpg encodes them by column type)
             conn.exec_driver_sql(sql_pg, [tuple(r[c] for c in cols) for r in rows])
         return
-    cols = tuple(rows[0])
     sql, procs = _sqlite_insert(table, cols, conn.dialect)
     params: list[Any] = [[r[c] for c in cols] for r in rows]
     for i, f in procs:
