@@ -13,6 +13,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from verifier.eval.holds import compute_holds
 from verifier.eval.labels import LabelledPosting, load_corpus
 from verifier.eval.mapping import Skipped, load_mapping, read_csv
 from verifier.eval.metrics import Result, compute
@@ -96,12 +97,14 @@ def command(ctx: click.Context, file: Path, mapping: Path | None, rules: Path | 
         err.print(f"[red]error[/red] registry: {exc}", highlight=False)
         ctx.exit(2)
     report = compute(results)
+    holds = compute_holds(results)
     reasons = Counter(s.reason.split(":")[0] if ":" in s.reason else s.reason for s in skipped)
     if as_json:
         data = {"file": str(file), "rows": total, "evaluated": len(items),
                 "skipped": dict(reasons), "engine": mode, "rules_version": version,
                 "registry": used.as_dict(),
-                "seconds": round(elapsed, 3), **report.as_dict(show)}
+                "seconds": round(elapsed, 3), "holds": holds.as_dict(),
+                **report.as_dict(show)}
         click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         return
     rate = len(items) / elapsed if elapsed else 0.0
@@ -112,4 +115,6 @@ def command(ctx: click.Context, file: Path, mapping: Path | None, rules: Path | 
         f"Engine: {mode}  rules_version: {version}  "
         f"time: {elapsed:.2f}s ({rate:.0f} postings/s)",
     ]
-    render(Console(), report, show, header)
+    # Wide enough for the rule tables when written to a file.
+    out = Console() if sys.stdout.isatty() else Console(width=150)
+    render(out, report, show, header, holds)

@@ -7,6 +7,7 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
+from verifier.eval.holds import HoldReport
 from verifier.eval.metrics import OUTCOMES, PR, Report, Result
 
 
@@ -63,6 +64,58 @@ def family_table(report: Report) -> Table:
     return t
 
 
+def _of(a: int, b: int) -> str:
+    return f"{a} ({_pct(a / b)})" if b else str(a)
+
+
+def holds_table(h: HoldReport) -> Table:
+    """Real postings: approved, legal holds, false holds; fakes: held."""
+    t = Table(title="Holds of real postings (legal = only grounds national law prohibits or pay "
+                    "below the minimum wage; registry = the employer may not hire: 注销, 吊销, "
+                    "撤销, 清算, 严重违法失信) and of fakes")
+    t.add_column("postings")
+    t.add_column("n", justify="right")
+    t.add_column("approved", justify="right")
+    t.add_column("legal holds (flag/reject)", justify="right")
+    t.add_column("registry holds (flag/reject)", justify="right")
+    t.add_column("false holds", justify="right")
+    t.add_column("false rejects", justify="right")
+    t.add_row("real", str(h.real), _of(h.approved, h.real),
+              f"{_of(h.legal, h.real)} ({h.legal_flag}/{h.legal_reject})",
+              f"{_of(h.registry, h.real)} ({h.registry_flag}/{h.registry_reject})",
+              _of(h.false, h.real), _of(h.false_reject, h.real))
+    t.add_row("fake", str(h.fakes), _of(h.fakes - h.fakes_held, h.fakes),
+              f"held {_of(h.fakes_held, h.fakes)} ({h.fakes_flag}/{h.fakes_reject})",
+              "", "", "")
+    return t
+
+
+def rule_table(h: HoldReport, limit: int = 40) -> Table:
+    """Per rule: false holds it acted in (alone), fakes it held, decisive firings, precision."""
+    t = Table(title="Per rule (false holds of real postings it acted in; decisive firings on "
+                    "real/fake; precision = fake share of decisive firings)")
+    for col in ("rule", "false holds", "alone", "fakes held", "fired real", "fired fake",
+                "precision", "info real", "info fake"):
+        t.add_column(col, justify="left" if col == "rule" else "right", no_wrap=col == "rule")
+    rows = sorted(h.rules.items(), key=lambda kv: (-kv[1].false_holds, -kv[1].fired_real
+                                                    - kv[1].fired_fake, kv[0]))
+    for rule, r in rows[:limit]:
+        t.add_row(rule, str(r.false_holds), str(r.false_holds_sole), str(r.acted_fake),
+                  str(r.fired_real), str(r.fired_fake), _pct(r.precision),
+                  str(r.info_real), str(r.info_fake))
+    return t
+
+
+def family_holds_table(h: HoldReport) -> Table:
+    """Fakes held, by the family of the acting rules."""
+    t = Table(title="Fakes held, by family of the acting rules")
+    t.add_column("family")
+    t.add_column("fakes held", justify="right")
+    for fam, n in h.fakes_by_family.most_common():
+        t.add_row(fam, str(n))
+    return t
+
+
 def disagreement_lines(report: Report, show: int) -> list[str]:
     """Readable lines for the first `show` postings that disagree with their label."""
     out: list[str] = []
@@ -89,11 +142,18 @@ def _evidence(r: Result) -> list[str]:
     return got[:4]
 
 
-def render(console: Console, report: Report, show: int, header: list[str]) -> None:
+def render(console: Console, report: Report, show: int, header: list[str],
+           holds: HoldReport | None = None) -> None:
     """Print the whole report."""
     for line in header:
         console.print(line, highlight=False)
     console.print(confusion_table(report))
+    if holds is not None:
+        console.print(holds_table(holds))
+        if holds.fakes_by_family:
+            console.print(family_holds_table(holds))
+        if holds.rules:
+            console.print(rule_table(holds))
     console.print(f"Outcome agreement: {_pct(report.agreement)}")
     console.print(binary_table(report))
     console.print(category_table(report))
