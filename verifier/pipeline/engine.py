@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from verifier.dedup.portal import current_portal
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.facts import FactProvider, Facts, SideWrite, posting_text, resolve_all
@@ -69,7 +70,8 @@ class Engine:
                 tags.extend(check.tags(posting, facts))
             except Exception as exc:  # any check failure fails closed
                 raw.append(_failed(check.id, exc))
-        verdict = catalog.policy.apply(raw)
+        campaigns = frozenset(([posting.campaign] if posting.campaign else []) + tags)
+        verdict = catalog.policy.apply(raw, campaigns, current_portal(posting))
         enterprise = None
         for p in self.providers:
             if p.name in facts.values:

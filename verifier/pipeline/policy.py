@@ -6,6 +6,9 @@
   ``100 * (1 - prod(1 - s/100))``, so several weak signals add up and the total stays ≤ 100.
 - Combinations: several signals from different rule families together (easy money + no
   experience + paid daily) add a finding of their own, with its severity and score.
+- Scopes: a campaign or a portal may set its own overrides (`[[scope]]` with `campaign` or
+  `portal`, a `basis` and `rules`), e.g. forbid age limits that are info by default; they
+  beat the global ones, and a finding they change cites the scope and its basis.
 - Outcome: any reject finding rejects; any flag finding, or a risk score at or over
   `flag_threshold`, flags; otherwise approve.
 """
@@ -16,7 +19,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from verifier.models import SEVERITY_RANK, Evidence, Finding, Outcome, Severity
 
@@ -44,6 +47,34 @@ class Combination(BaseModel):
     message: str
 
 
+class Scope(BaseModel):
+    """Overrides in force for the postings of one campaign or one portal, with their basis."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    campaign: Annotated[str, Field(min_length=1)] | None = None
+    portal: Annotated[str, Field(min_length=1)] | None = None
+    basis: Annotated[str, Field(min_length=1)]
+    rules: dict[str, RuleOverride]
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Scope:
+        if (self.campaign is None) == (self.portal is None):
+            raise ValueError("a scope names exactly one of `campaign` or `portal`")
+        return self
+
+    @property
+    def label(self) -> str:
+        """``campaign:<id>`` or ``portal:<name>``."""
+        return f"campaign:{self.campaign}" if self.campaign else f"portal:{self.portal}"
+
+    def applies(self, campaigns: frozenset[str], portal: str | None) -> bool:
+        """Whether a posting of these campaigns (ids or tags) from this portal is in scope."""
+        if self.campaign is not None:
+            return self.campaign in campaigns
+        return portal is not None and portal == self.portal
+
+
 class PolicyConfig(BaseModel):
     """The whole `rules/policy.toml`."""
 
@@ -55,6 +86,7 @@ class PolicyConfig(BaseModel):
     )
     rules: dict[str, RuleOverride] = Field(default_factory=dict)
     combination: list[Combination] = Field(default_factory=list)
+    scope: list[Scope] = Field(default_factory=list)
     disabled_checks: list[str] = Field(default_factory=list)
     """Check ids (`GET /v1/rules`: `check`) not loaded at all: their rules never fire and the
     facts only they read are not looked up (e.g. `["duplicate"]` on a deployment that
@@ -97,9 +129,11 @@ class Policy:
         self._cache[rule] = found
         return found
 
-    def apply(self, raw: list[Finding]) -> Verdict:
-        """Overrides, combinations, risk score and outcome."""
-        findings = [self._adjust(f) for f in raw]
+    def apply(self, raw: list[Finding], campaigns: frozenset[str] = frozenset(),
+              portal: str | None = None) -> Verdict:
+        """Overrides (scoped ones first), combinations, risk score and outcome."""
+        scopes = [s for s in self.config.scope if s.applies(campaigns, portal)]
+        findings = [self._adjust(f, scopes) for f in raw]
         findings.extend(self._combinations(findings))
         decisive = [f for f in findings if not f.shadow]
         keep = 1.0
@@ -117,8 +151,10 @@ class Policy:
         findings.sort(key=lambda f: (f.shadow, -SEVERITY_RANK[f.severity], f.rule))
         return Verdict(outcome, risk, findings)
 
-    def _adjust(self, f: Finding) -> Finding:
-        ov = self.override(f.rule)
+    def _adjust(self, f: Finding, scopes: list[Scope]) -> Finding:
+        scope, ov = _scoped(f.rule, scopes)
+        if ov is None:
+            ov = self.override(f.rule)
         severity = ov.severity if ov and ov.severity else f.severity
         if ov and ov.score is not None:
             score = ov.score
@@ -127,6 +163,13 @@ class Policy:
         else:
             score = self.config.default_scores.get(severity, 0.0)
         shadow = bool(ov and ov.shadow) or f.shadow
+        if scope is not None:
+            data = {**f.evidence.data, "policy": {"scope": scope.label, "basis": scope.basis}}
+            return f.model_copy(update={
+                "severity": severity, "score": score, "shadow": shadow,
+                "message": f"{f.message}（{scope.label} 政策：{scope.basis}）",
+                "evidence": f.evidence.model_copy(update={"data": data}),
+            })
         if severity == f.severity and score == f.score and shadow == f.shadow:
             return f
         return f.model_copy(update={"severity": severity, "score": score, "shadow": shadow})
@@ -153,6 +196,15 @@ class Policy:
                     )
                 )
         return out
+
+
+def _scoped(rule: str, scopes: list[Scope]) -> tuple[Scope | None, RuleOverride | None]:
+    """The first scope in force that overrides this rule (exact id or glob), and its override."""
+    for scope in scopes:
+        for key, ov in scope.rules.items():
+            if key == rule or (_is_glob(key) and fnmatch.fnmatchcase(rule, key)):
+                return scope, ov
+    return None, None
 
 
 def _is_glob(s: str) -> bool:
