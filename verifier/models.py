@@ -204,6 +204,8 @@ class Decision(BaseModel):
     decided_at: datetime
     timings_ms: dict[str, float] = Field(default_factory=dict)
     review: ReviewState | None = None
+    request_id: str | None = None
+    """The `X-Request-Id` of the request that made this decision (logs carry the same id)."""
 
 
 class BatchResult(BaseModel):

@@ -12,8 +12,10 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 
 from aiohttp import web
@@ -33,10 +35,9 @@ def _use_uvloop() -> None:
 
 def _worker(settings: Settings, reuse_port: bool) -> None:
     from verifier.api.app import create_app
+    from verifier.obs import logs
 
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
     _use_uvloop()
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
@@ -62,8 +63,22 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _metrics_dir(settings: Settings) -> None:
+    """Several workers: each writes its metric samples to one shared directory, emptied
+    here at start (a stale file would add a previous run's counts)."""
+    from verifier.obs.metrics import MULTIPROC_ENV, prepare_multiproc_dir
+
+    given = os.environ.get(MULTIPROC_ENV) or settings.metrics_dir
+    if given is None and settings.workers == 1:
+        return
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="verifier-metrics-"))
+    prepare_multiproc_dir(path)
+    os.environ[MULTIPROC_ENV] = str(path)
+
+
 def serve(settings: Settings) -> None:
     """Serve until interrupted."""
+    _metrics_dir(settings)
     asyncio.run(_migrate(settings))
     where = f"http://{settings.host}:{settings.port}"
     mode = "demo mode, keys: demo-portal-key, demo-admin-key, ..." if settings.demo else ""
@@ -91,12 +106,16 @@ def serve(settings: Settings) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)
+    from verifier.obs.metrics import worker_exited
+
     procs.extend(start() for _ in range(settings.workers))
     while not stopping:
         time.sleep(0.5)
         for i, p in enumerate(procs):
             if not p.is_alive() and not stopping:
                 log.warning("worker %s exited with %s; restarting", p.pid, p.exitcode)
+                if p.pid:
+                    worker_exited(p.pid)
                 time.sleep(1.0)
                 procs[i] = start()
     for p in procs:

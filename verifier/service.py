@@ -11,6 +11,8 @@ from uuid_utils import uuid7
 
 from verifier.dedup.portal import portal_scope
 from verifier.models import Decision, Posting
+from verifier.obs.context import current_request_id
+from verifier.obs.metrics import count_decisions
 from verifier.pipeline.engine import Engine, Evaluation
 from verifier.pipeline.facts import SideWrite
 from verifier.store.writer import DecisionWriter
@@ -42,6 +44,7 @@ def build_decision(
         content_hash=chash,
         decided_at=now,
         timings_ms=ev.timings_ms,
+        request_id=current_request_id(),
     )
 
 
@@ -89,4 +92,5 @@ class Verifier:
             for i, d in zip(slots, stored, strict=True):
                 out[i] = d
                 self._remember(d)
+            count_decisions(stored)
         return [d for d in out if d is not None]

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     demo_registry: bool = Field(default=True, validation_alias=_env("DEMO_REGISTRY"))
     """With `demo`: also load fixtures/registry/demo.jsonl into an empty registry."""
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    log_format: Literal["json", "text"] = Field(default="json", validation_alias=_env("LOG_FORMAT"))
+    """`json`: one JSON object per line (structlog); `text`: readable lines for a terminal."""
+    metrics_dir: Path | None = Field(default=None, validation_alias=_env("METRICS_DIR"))
+    """Where the workers of `serve --workers N` share metric samples (emptied at start);
+    default: PROMETHEUS_MULTIPROC_DIR if set, else a new temporary directory."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,8 +17,10 @@ import verifier.api as api_pkg
 from verifier.api import routes_meta, routes_postings
 from verifier.api.auth import auth_middleware
 from verifier.api.errors import error_middleware
-from verifier.api.reload import RULES_EPOCH, reload_rules
+from verifier.api.observe import observe_middleware
+from verifier.api.reload import RELOAD_STATUS, RULES_EPOCH, ReloadStatus, reload_rules
 from verifier.api.state import ENGINE, KEYS, RESOURCES, SETTINGS, VERIFIER, WATCHER, WRITER
+from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 from verifier.pipeline.facts import build_providers
@@ -86,6 +88,8 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE] = engine
     app[WRITER] = writer
     app[VERIFIER] = Verifier(engine, writer)
+    metrics.set_rules_version(catalog.rules_version)
+    app[RELOAD_STATUS] = ReloadStatus()
 
     async def on_epoch(name: str, value: int) -> None:
         if name == RULES_EPOCH:
@@ -135,7 +139,7 @@ def _extra_routes(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application."""
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[observe_middleware, error_middleware, auth_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

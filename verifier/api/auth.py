@@ -10,7 +10,7 @@ from verifier.models import Role
 from verifier.store.keys import Principal
 
 PRINCIPAL = web.RequestKey("principal", Principal)
-PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/docs", "/console")
+PUBLIC = ("/healthz", "/readyz", "/openapi.json", "/docs", "/console", "/metrics")
 
 
 def principal(request: web.Request) -> Principal:

@@ -86,6 +86,11 @@ def spec() -> dict[str, Any]:
                             "operationId": "readyz",
                             "responses": {"200": {"description": "ready"},
                                           "503": {"description": "not ready"}}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics of every worker",
+                             "operationId": "metrics",
+                             "responses": {"200": {"description": "Prometheus text format",
+                                                   "content": {"text/plain": {
+                                                       "schema": {"type": "string"}}}}}}},
     }
     return {
         "openapi": "3.1.0",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiohttp import web
 
 from verifier.api.state import ENGINE, RESOURCES, SETTINGS, WATCHER
+from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.pack import RulePackError
 from verifier.store import epochs
@@ -16,16 +19,45 @@ log = logging.getLogger(__name__)
 RULES_EPOCH = "rules"
 
 
+@dataclass
+class ReloadStatus:
+    """The outcome of this process's last rule reload (shown by /readyz)."""
+
+    result: str = "none yet"
+    at: str | None = None
+    rules_version: str | None = None
+    refused: int = 0
+    issues: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """The status as JSON-able data."""
+        return {"result": self.result, "at": self.at, "rules_version": self.rules_version,
+                "refused_total": self.refused, "issues": self.issues}
+
+
+RELOAD_STATUS = web.AppKey("reload_status", ReloadStatus)
+
+
 async def reload_rules(app: web.Application, *, announce: bool) -> tuple[bool, str, list[str]]:
     """(ok, rules_version in force, issues). A bad pack leaves the old one in force."""
     engine = app[ENGINE]
+    status = app.get(RELOAD_STATUS) or ReloadStatus()
+    status.at = datetime.now(UTC).isoformat()
+    old = engine.catalog.rules_version
     try:
         catalog = await asyncio.to_thread(Catalog.load, app[SETTINGS].rules_dir)
     except RulePackError as exc:
         issues = [str(i) for i in exc.issues]
-        log.error("rule pack refused, keeping %s: %s", engine.catalog.rules_version, issues[:5])
-        return False, engine.catalog.rules_version, issues
+        log.error("rule pack refused, keeping %s: %s", old, issues[:5],
+                  extra={"rules_version": old, "problems": len(issues)})
+        metrics.RULES_RELOADS.labels(result="refused").inc()
+        status.result, status.rules_version, status.issues = "refused", old, issues[:10]
+        status.refused += 1
+        return False, old, issues
     engine.swap(catalog)
+    metrics.RULES_RELOADS.labels(result="ok").inc()
+    metrics.set_rules_version(catalog.rules_version, old)
+    status.result, status.rules_version, status.issues = "ok", catalog.rules_version, []
     log.info("rules reloaded: %s", catalog.rules_version)
     if announce:
         res = app[RESOURCES]

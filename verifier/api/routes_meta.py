@@ -11,7 +11,7 @@ from sqlalchemy import text
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError
 from verifier.api.openapi import docs_page, spec
-from verifier.api.reload import reload_rules
+from verifier.api.reload import RELOAD_STATUS, reload_rules
 from verifier.api.state import ENGINE, RESOURCES, WRITER
 from verifier.models import Role, RulesCatalog
 from verifier.store.chain import verify_chain
@@ -51,8 +51,10 @@ async def readyz(request: web.Request) -> web.Response:
     writer_ok = request.app[WRITER].running
     checks["writer"] = "ok" if writer_ok else "stopped"
     ready = all(v.startswith("ok") for v in checks.values())
-    return _json({"status": "ready" if ready else "not ready", "checks": checks},
-                 200 if ready else 503)
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if RELOAD_STATUS in request.app:  # a refused pack leaves the old one in force: still ready
+        body["rules_reload"] = request.app[RELOAD_STATUS].as_dict()
+    return _json(body, 200 if ready else 503)
 
 
 @routes.get("/v1/rules")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from verifier.dedup.portal import current_portal
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
+from verifier.obs.metrics import observe_check
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.facts import FactProvider, Facts, SideWrite, posting_text, resolve_all
 
@@ -65,11 +66,13 @@ class Engine:
         raw: list[Finding] = []
         tags: list[str] = []
         for check in catalog.checks:
+            c0 = time.perf_counter()
             try:
                 raw.extend(check.check(posting, facts))
                 tags.extend(check.tags(posting, facts))
             except Exception as exc:  # any check failure fails closed
                 raw.append(_failed(check.id, exc))
+            observe_check(check.id, time.perf_counter() - c0)
         campaigns = frozenset(([posting.campaign] if posting.campaign else []) + tags)
         verdict = catalog.policy.apply(raw, campaigns, current_portal(posting))
         enterprise = None

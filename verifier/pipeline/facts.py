@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from sqlalchemy import Connection
 
 from verifier.models import EnterpriseSummary, Posting
+from verifier.obs.metrics import observe_fact
 from verifier.text.match import Folder, Joined
 from verifier.text.normalize import PostingText
 
@@ -142,6 +144,8 @@ async def resolve_all(
         return
 
     async def one(p: FactProvider) -> None:
+        t0 = time.perf_counter()
+        result = "ok"
         try:
             # asyncio.timeout, not wait_for: no task per provider, so a provider that
             # answers from memory without suspending costs no event-loop round trip.
@@ -150,9 +154,12 @@ async def resolve_all(
             facts.values[p.name] = value
             facts.side_writes.extend(p.side_writes(value))
         except TimeoutError:
+            result = "timeout"
             facts.errors[p.name] = f"timed out after {time_limit:.3f}s"
         except Exception as exc:  # isolate any provider failure (fail closed)
+            result = "error"
             facts.errors[p.name] = f"{type(exc).__name__}: {exc}"
+        observe_fact(p.name, result, time.perf_counter() - t0)
 
     if len(providers) == 1:
         await one(providers[0])

@@ -49,6 +49,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Decision, Outcome
+from verifier.obs.metrics import observe_batch
 from verifier.pipeline.facts import GroupedWrite, SideWrite
 from verifier.store.chain import canonical, columns, row_hash
 from verifier.store.db import create_sync_engine
@@ -172,6 +173,7 @@ class DecisionWriter:
                     stop = True
                     break
                 batch.append(item)
+            started = time.perf_counter()
             try:
                 results, durable = await self._write(batch)
             except asyncio.CancelledError:
@@ -179,10 +181,15 @@ class DecisionWriter:
                 raise
             except Exception as exc:  # every caller must hear of the failure
                 log.warning("decision batch of %d not written: %s", len(batch), exc)
+                observe_batch(len(batch), time.perf_counter() - started, ok=False)
                 _abandon(batch)
                 _fail(batch, f"{type(exc).__name__}: {exc}")
             else:
                 self.batches += 1
+                if durable is None:
+                    observe_batch(len(batch), time.perf_counter() - started, ok=True)
+                else:
+                    durable.add_done_callback(partial(_observe_synced, len(batch), started))
                 if durable is None:
                     _answer(batch, results)
                 else:  # committed; answered once the log is on disk
@@ -320,6 +327,11 @@ class _SqliteLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _observe_synced(size: int, started: float, fut: asyncio.Future[None]) -> None:
+    ok = not fut.cancelled() and fut.exception() is None
+    observe_batch(size, time.perf_counter() - started, ok=ok)
 
 
 def _answer(batch: list[_Pending], results: list[Decision]) -> None:
