@@ -30,13 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from verifier.checks.keywords import KeywordsCheck  # noqa: E402
+from verifier.families.keywords.checks import KeywordsCheck  # noqa: E402
+from verifier.families.keywords.lexicon import Entry, Lexicon, make_entries  # noqa: E402
+from verifier.families.keywords.scan import Scanner  # noqa: E402
+from verifier.families.keywords.schema import PhraseSpec  # noqa: E402
 from verifier.models import Posting, Severity  # noqa: E402
 from verifier.pipeline.facts import Facts, posting_text  # noqa: E402
 from verifier.pipeline.pack import PackReader  # noqa: E402
-from verifier.text.kw_data import PhraseSpec  # noqa: E402
-from verifier.text.kw_lexicon import Entry, Lexicon, make_entries  # noqa: E402
-from verifier.text.kw_scan import Scanner  # noqa: E402
 from verifier.text.normalize import normalize, translation_table  # noqa: E402
 
 TEMPLATES = [

@@ -32,10 +32,10 @@ def test_rules_check_ok_and_bad(runner: CliRunner, tmp_path: Path) -> None:
     assert ok.exit_code == 0 and "rules_version" in ok.output
     bad = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", bad)
-    (bad / "content.toml").write_text("min_description_chars = 30\nbogus = 1\n")
+    (bad / "content" / "content.toml").write_text("min_description_chars = 30\nbogus = 1\n")
     res = runner.invoke(main, ["rules", "check", str(bad)])
     assert res.exit_code == 1
-    assert "content.toml:2: bogus" in res.output
+    assert "content/content.toml:2: bogus" in res.output
 
 
 def test_keys_create_prints_a_working_key_once(runner: CliRunner, tmp_path: Path) -> None:

@@ -120,17 +120,18 @@ async def test_sighup_reloads_and_bad_pack_keeps_old(tmp_path: Path) -> None:
     try:
         async with aiohttp.ClientSession() as s:
             before = await _rules_version(s, server.url)
-            (rules / "content.toml").write_text("min_description_chars = 31\nmax_headcount = 999\n")
+            (rules / "content" / "content.toml").write_text(
+                "min_description_chars = 31\nmax_headcount = 999\n")
             server.hup()
             after = await _eventually(lambda: _rules_version(s, server.url), lambda v: v != before)
             assert after != before
-            (rules / "content.toml").write_text("min_description_chars = [\n")
+            (rules / "content" / "content.toml").write_text("min_description_chars = [\n")
             server.hup()
             await asyncio.sleep(1.0)
             assert await _rules_version(s, server.url) == after  # bad pack refused
             async with s.post(server.url + "/v1/admin/rules/reload", headers=ADMIN) as r:
                 assert r.status == 422
-                assert "content.toml:1" in (await r.json())["detail"]
+                assert "content/content.toml:1" in (await r.json())["detail"]
     finally:
         server.stop()
 
@@ -144,7 +145,8 @@ async def test_admin_reload_reaches_every_instance(db_url: str, redis_url: str |
     try:
         async with aiohttp.ClientSession() as s:
             before = await _rules_version(s, b.url)
-            (rules / "content.toml").write_text("min_description_chars = 40\nmax_headcount = 999\n")
+            (rules / "content" / "content.toml").write_text(
+                "min_description_chars = 40\nmax_headcount = 999\n")
             async with s.post(a.url + "/v1/admin/rules/reload", headers=ADMIN) as r:
                 assert r.status == 200
                 new = (await r.json())["rules_version"]

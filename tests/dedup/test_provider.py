@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_facts, make_posting
-from verifier.checks.duplicate import DuplicateCheck, DuplicateParams
 from verifier.dedup.batch import BandMemory, TailState
 from verifier.dedup.fact import DuplicateFact
 from verifier.dedup.index import FingerprintIndex, sqlite_reader
 from verifier.dedup.portal import current_portal, portal_scope
 from verifier.dedup.provider import DuplicatesProvider, entry_of
+from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
 from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import GroupedWrite, posting_text
 from verifier.store.db import create_engine

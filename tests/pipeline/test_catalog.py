@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from verifier.checks.campaign import CampaignCheck
-from verifier.checks.content import ContentCheck
+from verifier.families.campaign.checks import CampaignCheck
+from verifier.families.content.checks import ContentCheck
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.pack import RulePackError
 
 ROOT = Path(__file__).resolve().parents[2] / "rules"
 CORE = [ContentCheck, CampaignCheck]
+CONTENT = "content/content.toml"
 
 
 @pytest.fixture
@@ -33,25 +34,26 @@ def test_repo_pack_loads_with_every_family() -> None:
 def test_fingerprint_changes_with_data(pack: Path) -> None:
     before = Catalog.load(pack, CORE).rules_version
     assert Catalog.load(pack, CORE).rules_version == before
-    (pack / "content.toml").write_text("min_description_chars = 31\nmax_headcount = 1000\n")
+    (pack / "content" / "content.toml").write_text(
+        "min_description_chars = 31\nmax_headcount = 1000\n")
     assert Catalog.load(pack, CORE).rules_version != before
 
 
 @pytest.mark.parametrize(
     ("file", "text", "expect"),
     [
-        ("content.toml", "min_description_chars = 30\nmax_headcount = \n", "content.toml:2"),
-        ("content.toml", "min_description_chars = 30\ncolour = 1\n", "content.toml:2: colour"),
-        ("content.toml", "min_description_chars = -1\n", "content.toml:1"),
+        (CONTENT, "min_description_chars = 30\nmax_headcount = \n", f"{CONTENT}:2"),
+        (CONTENT, "min_description_chars = 30\ncolour = 1\n", f"{CONTENT}:2: colour"),
+        (CONTENT, "min_description_chars = -1\n", f"{CONTENT}:1"),
         ("policy.toml", "flag_threshold = 60\n[rules.\"no.such.rule\"]\nshadow = true\n",
          "policy.toml:2: rule 'no.such.rule' matches no known rule"),
         ("policy.toml", "flag_threshold = 60\nflag_threshold = 70\n", "policy.toml:2"),
-        ("campaigns.toml",
+        ("campaign/campaigns.toml",
          '[[campaign]]\nid = "a"\nname = "A"\ntag = "A"\n[[campaign.phase]]\nname = "1"\n'
          'start = 2022-01-01\nend = 2022-02-01\n[[campaign]]\nid = "a"\nname = "B"\n'
          'tag = "B"\n[[campaign.phase]]\nname = "1"\nstart = 2022-01-01\nend = 2022-02-01\n',
-         "campaigns.toml:10: duplicate campaign id 'a'"),
-        ("campaigns.toml",
+         "campaign/campaigns.toml:10: duplicate campaign id 'a'"),
+        ("campaign/campaigns.toml",
          '[[campaign]]\nid = "a"\nname = "A"\ntag = "A"\n[[campaign.phase]]\nname = "1"\n'
          'start = 2022-03-01\nend = 2022-02-01\n', "end is before start"),
     ],
@@ -65,7 +67,7 @@ def test_bad_pack_refused_with_file_and_line(pack: Path, file: str, text: str, e
 
 
 def test_missing_file_and_missing_dir(pack: Path, tmp_path: Path) -> None:
-    (pack / "campaigns.toml").unlink()
+    (pack / "campaign" / "campaigns.toml").unlink()
     with pytest.raises(RulePackError, match=r"campaigns\.toml"):
         Catalog.load(pack, CORE)
     with pytest.raises(RulePackError, match="not found"):

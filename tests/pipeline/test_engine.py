@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.factories import make_posting
-from verifier.checks.base import Check, RuleSpec
+from verifier.families.base import Check, RuleSpec
 from verifier.models import Finding, Outcome, Posting, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2] / "rules"
 @pytest.fixture
 def pack_dir(tmp_path: Path) -> Path:
     """A pack with the content params and a plain policy (no overrides of absent rules)."""
-    shutil.copy(REPO / "content.toml", tmp_path / "content.toml")
+    (tmp_path / "content").mkdir()
+    shutil.copy(REPO / "content" / "content.toml", tmp_path / "content" / "content.toml")
     (tmp_path / "policy.toml").write_text("flag_threshold = 60\n")
     return tmp_path
 
@@ -63,7 +64,7 @@ class Works(FactProvider):
 
 
 async def test_raising_check_becomes_check_failed_and_flags(pack_dir: Path) -> None:
-    from verifier.checks.content import ContentCheck
+    from verifier.families.content.checks import ContentCheck
 
     cat = Catalog.load(pack_dir, [ContentCheck, Boom])
     ev = await Engine(cat).evaluate(make_posting())
@@ -85,7 +86,7 @@ async def test_failed_fact_fails_its_check_closed(pack_dir: Path) -> None:
 
 
 async def test_swap_changes_rules_version_for_next_posting(pack_dir: Path) -> None:
-    from verifier.checks.content import ContentCheck
+    from verifier.families.content.checks import ContentCheck
 
     a = Catalog.load(pack_dir, [ContentCheck])
     b = Catalog.load(pack_dir, [ContentCheck, Boom])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import make_facts, make_posting
-from verifier.checks.salary_posting import stated_salary
+from verifier.text.salary_posting import stated_salary
 
 
 def test_memo_builds_once_per_facts() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.factories import make_facts, make_posting
-from verifier.checks.consistency_region import RegionConsistencyCheck
-from verifier.checks.registry import RegistryCheck
-from verifier.checks.registry_standing import RegistryStandingCheck
+from verifier.families.content.region import RegionConsistencyCheck
+from verifier.families.registry.checks import RegistryCheck
+from verifier.families.registry.standing import RegistryStandingCheck
 from verifier.pipeline.facts import posting_text
 from verifier.pipeline.pack import PackReader
 from verifier.registry.capital import CapitalParser

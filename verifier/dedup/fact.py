@@ -1,6 +1,6 @@
 """The `duplicates` fact: near-duplicates of a posting among other postings already seen.
 
-Built by `verifier.dedup.provider` (I/O) and read by `verifier.checks.duplicate` (pure).
+Built by `verifier.dedup.provider` (I/O) and read by `verifier.families.duplicate.checks` (pure).
 Another posting is named only by its opaque reference; of its content only the compared
 fields (monthly pay range, city, headcount) in normalized form, and only where they differ.
 """

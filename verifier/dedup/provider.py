@@ -6,7 +6,7 @@ each batch of lookups: `verifier.dedup.batch`), describe each with similarity, s
 title / portal and the differing compared fields. This posting's entry is upserted under
 (portal, posting_id) by a side write in its decision's own transaction, so a retry replaces
 rather than duplicates it. Thresholds
-live with the check (`rules/consistency/duplicate.toml`); the provider reports every
+live with the check (`rules/duplicate/duplicate.toml`); the provider reports every
 candidate at or above `floor` similarity.
 """
 
@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from verifier.checks.salary_posting import stated_salary
 from verifier.dedup.batch import MirroredLookup, upsert_many
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
@@ -27,6 +26,7 @@ from verifier.models import Posting
 from verifier.pipeline.facts import FactProvider, GroupedWrite, SideWrite
 from verifier.registry.names import normalize_name
 from verifier.text.normalize import PostingText, normalize
+from verifier.text.salary_posting import stated_salary
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

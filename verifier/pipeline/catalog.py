@@ -1,9 +1,10 @@
 """The catalog: the checks and policy of one rule pack, loaded, validated and fingerprinted.
 
 ("Registry" already means the enterprise registry, hence "catalog".) Check classes are
-discovered from the modules of `verifier.checks`; duplicate check or rule ids are refused,
-and so is any problem in the pack's files, with file and line. `rules_version` is a hash of
-every file read plus each check's id and version, so a decision names exactly what decided.
+discovered from the modules of the `verifier.families` packages; duplicate check or rule ids
+are refused, and so is any problem in the pack's files, with file and line. `rules_version`
+is a hash of every file read plus each check's id and version, so a decision names exactly
+what decided.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from verifier.checks.base import Check, RuleSpec
+from verifier.families.base import Check, RuleSpec
 from verifier.models import RuleInfo, Severity
 from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
 from verifier.pipeline.policy import Policy, PolicyConfig
@@ -55,21 +56,25 @@ def _disabled_checks(reader: PackReader, classes: list[type[Check]], strict: boo
 
 
 def discover_checks() -> list[type[Check]]:
-    """Every concrete Check subclass defined in a module of `verifier.checks`."""
-    import verifier.checks as pkg
+    """Every concrete Check subclass defined in a module of a `verifier.families` package."""
+    import verifier.families as pkg
 
     found: list[type[Check]] = []
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_") or info.name == "base":
+    for family in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if not family.ispkg or family.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(obj, Check)
-                and obj.__module__ == module.__name__
-                and not inspect.isabstract(obj)
-            ):
-                found.append(obj)
+        fam = importlib.import_module(f"{pkg.__name__}.{family.name}")
+        for info in sorted(pkgutil.iter_modules(fam.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{fam.__name__}.{info.name}")
+            for _, obj in inspect.getmembers(module, inspect.isclass):
+                if (
+                    issubclass(obj, Check)
+                    and obj.__module__ == module.__name__
+                    and not inspect.isabstract(obj)
+                ):
+                    found.append(obj)
     return found
 
 

@@ -1,0 +1,60 @@
+"""The contact check: personal contact details in the body become `contact.off_platform`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.factories import make_facts, make_posting
+from verifier.families.keywords.contact import ContactCheck
+from verifier.models import Finding
+from verifier.pipeline.pack import PackReader
+
+RULES = Path(__file__).resolve().parents[3] / "rules"
+
+
+@pytest.fixture(scope="module")
+def check() -> ContactCheck:
+    pack = PackReader(RULES)
+    loaded = ContactCheck.load(pack)
+    assert pack.issues == []
+    return loaded
+
+
+def run(check: ContactCheck, **kw: object) -> list[Finding]:
+    posting = make_posting(**kw)
+    return check.check(posting, make_facts(posting))
+
+
+@pytest.mark.parametrize(
+    ("desc", "kinds", "severity"),
+    [
+        ("有意者请致电 壹叁捌-零零壹叁-捌零零零 王经理", ["mobile"], "flag"),
+        ("加企鹅 987654321 详聊", ["qq"], "flag"),
+        ("薇信：job_2022a，邮箱 hr@example.com", ["wechat", "email"], "flag"),
+        ("简历投递 www.example.cn", ["url"], "info"),  # usually the employer's own site
+        ("简历请发 hr@example.com", ["email"], "info"),
+    ],
+)
+def test_flags_contacts(check: ContactCheck, desc: str, kinds: list[str], severity: str
+                        ) -> None:
+    (finding,) = run(check, description=desc)
+    assert finding.rule == "contact.off_platform"
+    assert finding.severity.value == severity
+    assert [c["kind"] for c in finding.evidence.data["contacts"]] == kinds
+    assert "非法引流" in finding.evidence.data["basis"]
+    for span in finding.evidence.spans:
+        assert desc[span.start:span.end] == span.text
+
+
+def test_title_counts_and_contact_field_does_not(check: ContactCheck) -> None:
+    (finding,) = run(check, title="急招 13800138000")
+    assert finding.evidence.spans[0].field == "title"
+    assert run(check, contact="13800138000") == []
+
+
+@pytest.mark.parametrize("desc", ["", "负责微信公众号运营，薪资8000-12000元", "\x00" * 1000,
+                                  "1" * 100_000])
+def test_quiet_on_honest_or_odd_text(check: ContactCheck, desc: str) -> None:
+    assert run(check, description=desc) == []

@@ -1,0 +1,101 @@
+"""salary.unparsed / invalid_range / negotiable / bait_range over notation and fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import make_facts, make_posting
+from verifier.families.salary.checks import SalaryCheck, SalaryParams
+from verifier.models import Finding
+from verifier.pipeline.pack import PackReader
+
+RULES = Path(__file__).resolve().parents[3] / "rules"
+
+
+@pytest.fixture(scope="module")
+def check() -> SalaryCheck:
+    pack = PackReader(RULES)
+    got = SalaryCheck.load(pack)
+    assert pack.issues == []
+    return got
+
+
+def _run(check: SalaryCheck, salary: dict[str, Any] | None) -> list[Finding]:
+    posting = make_posting(salary=salary) if salary is not None else make_posting(salary=None)
+    return check.check(posting, make_facts(posting))
+
+
+CASES: list[tuple[dict[str, Any] | None, list[str], str | None]] = [
+    ({"text": "8-12K·13薪"}, [], None),
+    ({"text": "1-1.5万/月"}, [], None),
+    ({"text": "面议"}, ["salary.negotiable"], "面议"),
+    ({"text": "薪资面议"}, ["salary.negotiable"], "薪资面议"),
+    ({"text": ""}, ["salary.negotiable"], None),
+    (None, ["salary.negotiable"], None),
+    ({"text": "工资高待遇好"}, ["salary.unparsed"], "工资高待遇好"),
+    ({"text": "😀🔥"}, ["salary.unparsed"], "😀🔥"),
+    ({"text": "12-8K"}, ["salary.invalid_range"], "12-8K"),
+    ({"text": "0元/月"}, ["salary.invalid_range"], "0元/月"),
+    ({"text": "-3000"}, ["salary.invalid_range"], "3000"),
+    ({"text": "99999999999999999999999K"}, ["salary.invalid_range"], None),
+    ({"text": "200万/月"}, ["salary.invalid_range"], "200万/月"),
+    ({"text": "1元/月"}, ["salary.invalid_range"], "1元/月"),
+    ({"min": 12000, "max": 8000, "unit": "month"}, ["salary.invalid_range"], None),
+    ({"min": -5, "max": 8000, "unit": "month"}, ["salary.invalid_range"], None),
+    ({"text": "5-30K"}, ["salary.bait_range"], "5-30K"),
+    ({"text": "3000-8000元/月"}, ["salary.bait_range"], "3000-8000元/月"),
+    ({"text": "3000-7500元/月"}, [], None),  # ratio 2.5 is not over the threshold
+    ({"text": "底薪3000+提成"}, [], None),
+]
+
+
+@pytest.mark.parametrize(("salary", "rules", "span_text"), CASES)
+def test_rules(check: SalaryCheck, salary: dict[str, Any] | None, rules: list[str],
+               span_text: str | None) -> None:
+    found = _run(check, salary)
+    assert [f.rule for f in found] == rules
+    for f in found:
+        assert f.message and "parsed" in f.evidence.data
+    if span_text is not None:
+        assert found[0].evidence.spans[0].text == span_text
+        assert found[0].evidence.spans[0].field == "salary.text"
+
+
+def test_bait_range_evidence(check: SalaryCheck) -> None:
+    f = _run(check, {"text": "5-30K"})[0]
+    assert f.evidence.data["ratio"] == 6.0 and f.evidence.data["threshold"] == 2.5
+    assert f.evidence.data["parsed"]["min"] == 5000
+
+
+def test_negotiable_cites_the_law_and_is_configurable() -> None:
+    lenient = SalaryCheck(SalaryParams(negotiable_severity="info", flag_missing=False))
+    posting = make_posting(salary={"text": "面议"})
+    found = lenient.check(posting, make_facts(posting))
+    assert found[0].severity == "info" and "第二十四条" in found[0].evidence.data["legal_basis"]
+    bare = make_posting(salary=None)
+    assert lenient.check(bare, make_facts(bare)) == []
+
+
+def test_invalid_range_names_problems(check: SalaryCheck) -> None:
+    f = _run(check, {"text": "200万/月"})[0]
+    assert f.evidence.data["problems"] == ["absurd_high"]
+    assert f.evidence.data["thresholds"]["absurd_monthly_max"] == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("salary", "fires"),
+    [
+        ({"text": "底薪5000+提成", "min": 5000.0, "max": 15000.0, "unit": "month"}, False),
+        ({"text": "底薪3000+提成", "min": 3000.0, "max": 15000.0, "unit": "month"}, True),
+        ({"text": "5000-15000元/月", "min": 5000.0, "max": 15000.0, "unit": "month"}, True),
+    ],
+)
+def test_bait_range_allows_wider_commission_ranges(salary: dict[str, Any], fires: bool) -> None:
+    """Base + commission: the top is variable pay, so the ratio allowed is wider (4 vs 2.5)."""
+    check = SalaryCheck.load(PackReader(Path(__file__).resolve().parents[3] / "rules"))
+    p = make_posting(salary=salary)
+    rules = [f.rule for f in check.check(p, make_facts(p))]
+    assert ("salary.bait_range" in rules) is fires

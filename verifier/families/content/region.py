@@ -1,0 +1,107 @@
+"""The work location against every place the employer is registered.
+
+A company registered in 乌鲁木齐 with no branch anywhere near 上海 advertising a job in 上海
+is either recruiting for someone else or not recruiting at all: an enterprise that operates
+away from its domicile registers a branch (分公司) there (《市场主体登记管理条例》第二十三条).
+Registered places are the employer's own registration, its parent's when it is a branch, and
+every registered branch (the `registry` fact carries them). Far = another province that does
+not border the work province (table in `rules/content/region.toml`); a same-province or
+neighbouring place clears the posting — commuting across 京津冀, 长三角, 广佛–港澳 or 川渝
+borders is ordinary. Employers registered with a national authority (区划 10…) are exempt.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.content.region_table import Distance, RegionParams, RegionTable
+from verifier.families.registry.common import registry_fact
+from verifier.models import Finding, Location, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+from verifier.registry.fact import RegistryFact
+from verifier.registry.records import PlaceRef
+
+_BASIS = "《市场主体登记管理条例》第二十三条（分支机构登记）"
+_EVIDENCE_PLACES = 50
+_NEAR = {"neighbour": ("same_city", "same_province", "neighbour"),
+         "province": ("same_city", "same_province")}
+
+
+class RegionConsistencyCheck(Check):
+    """Work location far from every place the employer is registered, with no branch near."""
+
+    id = "content_region"
+    facts = ("registry",)
+    version = "1"
+    Params = RegionParams
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "content.region_mismatch": RuleSpec(
+            Severity.flag, "工作地点远离企业登记的所有地点（住所地、上级企业、分支机构），"
+                           "且工作地及相邻省份无登记的分支机构。", score=30),
+    }
+    params: RegionParams
+
+    def __init__(self, params: RegionParams, table: RegionTable) -> None:
+        super().__init__(params)
+        self.table = table
+
+    @classmethod
+    def load(cls, pack: PackReader) -> RegionConsistencyCheck:
+        """Params and the province table (`rules/content/region.toml`)."""
+        return cls(*RegionTable.load(pack))
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """One finding when no registered place is in or next to the work province."""
+        fact = registry_fact(facts)
+        loc = posting.location
+        work = self._work_code(loc) if loc is not None else None
+        if fact is None or fact.record is None or loc is None or work is None:
+            return []
+        places = fact.places()
+        if any(k != "branch" and (p.division_code or "").startswith("10") for k, p in places):
+            return []  # registered with a national authority: operates nationwide
+        compared = [(k, p, self.table.distance(work, p.division_code or "")) for k, p in places]
+        known = [c for c in compared if c[2] is not None]
+        if not known or any(d in _NEAR[self.params.near] for _, _, d in known):
+            return []
+        return [self._finding(loc, work, fact, compared)]
+
+    def _work_code(self, loc: Location) -> str | None:
+        code = (loc.division_code or "").strip()
+        if code[:2] in self.table.full:
+            return code
+        return self.table.province_of(loc.province) or self.table.province_of(loc.city)
+
+    def _finding(self, loc: Location, work: str, fact: RegistryFact,
+                 compared: list[tuple[str, PlaceRef, Distance | None]]) -> Finding:
+        provinces = list(dict.fromkeys(self.table.full[(p.division_code or "")[:2]]
+                                       for _, p, d in compared if d is not None))
+        where = "、".join(provinces[:3]) + (f"等{len(provinces)}个省份" if len(provinces) > 3
+                                            else "")
+        branches = sum(1 for k, _, _ in compared if k == "branch")
+        city = loc.city if loc.city and loc.city not in loc.province else ""
+        far = "既不同省也不相邻" if self.params.near == "neighbour" else "不在同一省份"
+        rec = fact.record
+        name = rec.name if rec else fact.query_name
+        message = (f"工作地点（{loc.province}{city}）与企业“{name}”的登记地及其{branches}个"
+                   f"分支机构所在地（{where}）均{far}。" if branches else
+                   f"工作地点（{loc.province}{city}）与企业“{name}”的登记地（{where}）{far}，"
+                   + ("且该企业未登记分支机构。" if fact.branch_data else
+                      "登记数据不含分支机构信息。"))
+        sev = (self.params.severity if fact.branch_data or branches
+               else self.params.severity_without_branch_data)
+        return self.finding(
+            "content.region_mismatch", message, severity=sev,
+            data={"work": {"province": loc.province, "city": loc.city,
+                           "division_code": loc.division_code, "province_code": work[:2]},
+                  "places": [{"kind": k, "uscc": p.uscc, "name": p.name,
+                              "division_code": p.division_code, "distance": d}
+                             for k, p, d in compared[:_EVIDENCE_PLACES]],
+                  "places_total": len(compared), "branches": branches,
+                  "branches_truncated": fact.branches_truncated,
+                  "branch_data": fact.branch_data, "distance": "far",
+                  "threshold": self.params.near, "uscc": rec.uscc if rec else None,
+                  "table": "content/region.toml", "basis": _BASIS},
+        )

@@ -1,0 +1,133 @@
+"""The posting against the registry: openings vs company size, job vs business scope.
+
+Needs the `registry` fact. A micro company (or one with 3 insured staff) advertising 200
+openings is recruiting for someone else, or not at all (DOMAIN.md §4.1); a job far outside
+the registered business scope and industry (a 餐饮 company hiring 软件工程师) is either a
+front or a mistake. Caps are data (`rules/content/registry.toml`); occupation families
+and their scope words come from `rules/content/occupations.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.content.taxonomy import Taxonomy, span_of
+from verifier.families.registry.common import registry_fact
+from verifier.models import Finding, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+from verifier.registry.records import EnterpriseRecord
+from verifier.text.normalize import normalize
+
+_RANGE_TOP = re.compile(r"(\d+)\s*人?\s*(?:以下|以内|$)|-\s*(\d+)")
+_BASIS = "《中小企业划型标准规定》（工信部联企业〔2011〕300号）"
+
+
+class RegistryConsistencyParams(BaseModel):
+    """Caps (`rules/content/registry.toml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    size_caps: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    staff_multiple: Annotated[float, Field(gt=0)] = 1.0
+    min_headcount: Annotated[int, Field(ge=1)] = 10
+    flag_multiple: Annotated[float, Field(ge=1)] = 5.0
+
+
+def staff_of(rec: EnterpriseRecord) -> int | None:
+    """The staff count: the number, else the top of the stated band (`10-49人` → 49)."""
+    if rec.staff is not None:
+        return rec.staff
+    m = _RANGE_TOP.search(rec.staff_range or "")
+    if m is None:
+        return None
+    return int(m.group(2) or m.group(1))
+
+
+class RegistryConsistencyCheck(Check):
+    """Openings out of scale with the employer's size; job outside its business scope."""
+
+    id = "content_registry"
+    facts = ("registry",)
+    version = "1"
+    Params = RegistryConsistencyParams
+    params_file = "content/registry.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "content.headcount_vs_size": RuleSpec(
+            Severity.info, "招聘人数与企业登记的规模（规模类型或从业人数）明显不符。", score=35),
+        "content.scope_mismatch": RuleSpec(
+            Severity.info, "岗位与企业登记的经营范围和所属行业无关。", score=15),
+    }
+
+    def __init__(self, params: RegistryConsistencyParams, taxonomy: Taxonomy) -> None:
+        super().__init__(params)
+        self.taxonomy = taxonomy
+
+    params: RegistryConsistencyParams
+
+    @classmethod
+    def load(cls, pack: PackReader) -> RegistryConsistencyCheck:
+        """Params and the occupation taxonomy."""
+        return cls(pack.params(cls.params_file or "", RegistryConsistencyParams),
+                   Taxonomy.load(pack))
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Both comparisons, when the registry resolved the employer."""
+        fact = registry_fact(facts)
+        if fact is None or fact.record is None:
+            return []
+        return self._headcount(posting, fact.record) + self._scope(posting, facts, fact.record)
+
+    def _headcount(self, posting: Posting, rec: EnterpriseRecord) -> list[Finding]:
+        p = self.params
+        hc = posting.headcount
+        if hc is None or hc < p.min_headcount:
+            return []
+        staff = staff_of(rec)
+        if staff is not None:
+            cap, basis = max(p.min_headcount - 1, int(staff * p.staff_multiple)), "staff"
+        elif rec.size_class is not None and rec.size_class.value in p.size_caps:
+            cap, basis = p.size_caps[rec.size_class.value], "size_class"
+        else:
+            return []
+        if hc <= cap:
+            return []
+        size = f"从业人数{staff}人" if basis == "staff" else f"规模类型为{rec.size_class}"
+        return [self.finding(
+            "content.headcount_vs_size",
+            f"岗位招聘{hc}人，而企业“{rec.name}”登记{size}（合理上限{cap}人）。",
+            severity=Severity.flag if hc > cap * p.flag_multiple else None,
+            data={"headcount": hc, "cap": cap, "basis": basis, "staff": staff,
+                  "staff_range": rec.staff_range,
+                  "size_class": rec.size_class.value if rec.size_class else None,
+                  "flag_multiple": p.flag_multiple, "uscc": rec.uscc, "legal_basis": _BASIS,
+                  "table": "content/registry.toml"},
+        )]
+
+    def _scope(self, posting: Posting, facts: Facts, rec: EnterpriseRecord) -> list[Finding]:
+        registered = normalize(f"{rec.business_scope or ''} {rec.industry or ''}").strip()
+        if not registered:
+            return []
+        title = facts.text.view("title")
+        named = self.taxonomy.title_family(title)
+        if named is None:
+            return []
+        fam = self.taxonomy.families[named.family]
+        if fam.anywhere or not fam.scope:
+            return []
+        if any(normalize(w) in registered for w in fam.scope):
+            return []
+        return [self.finding(
+            "content.scope_mismatch",
+            f"岗位“{posting.title}”属于“{fam.name}”，与企业登记的行业“{rec.industry or '未登记'}”"
+            f"和经营范围无关。",
+            spans=[span_of("title", title, named.start, named.end)],
+            data={"family": fam.id, "family_name": fam.name, "code": fam.code,
+                  "expected_scope_words": fam.scope, "industry": rec.industry,
+                  "business_scope": (rec.business_scope or "")[:300], "uscc": rec.uscc,
+                  "table": "content/occupations.toml"},
+        )]

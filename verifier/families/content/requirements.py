@@ -1,0 +1,120 @@
+"""Requirements vs occupation: are the education and experience asked for plausible?
+
+A skilled job (software, engineering, accounting, teaching ...) open to anyone — 学历不限
+and 经验不限 together — or a licensed one (医生, 律师, 司机, 特种作业) that asks for no
+qualification at all is what bait postings look like: the title draws applicants, the
+requirements show the job is something else. A campus (new-graduate) posting that asks for
+years of experience cannot be filled by its audience. Families and their skilled/licensed
+flags are data (`rules/content/occupations.toml`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.content.taxonomy import Taxonomy, span_of
+from verifier.models import Finding, Posting, Severity, Span
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+from verifier.text.normalize import normalize
+
+_YEARS = re.compile(r"(\d+)\s*(?:-|~|至|到)?\s*(\d+)?\s*年")
+
+
+class RequirementsParams(BaseModel):
+    """Vocabulary and thresholds (`rules/content/requirements.toml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    no_education: list[str] = Field(default_factory=lambda: ["学历不限", "不限"])
+    no_experience: list[str] = Field(default_factory=lambda: ["经验不限", "不限"])
+    campus_channels: list[str] = Field(default_factory=lambda: ["campus"])
+    campus_max_years: Annotated[int, Field(ge=1, le=20)] = 2
+    stated_words: list[str] = Field(default_factory=list)
+
+
+def _says(value: str | None, words: list[str]) -> bool:
+    v = normalize(value or "")
+    return any(w in v for w in words)
+
+
+class RequirementsCheck(Check):
+    """Education and experience requirements out of line with the occupation or channel."""
+
+    id = "content_requirements"
+    version = "1"
+    Params = RequirementsParams
+    params_file = "content/requirements.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "content.requirements_implausible": RuleSpec(
+            Severity.info,
+            "学历或经验要求与岗位性质不符（技术/持证岗位不限学历经验，或校招要求多年经验）。",
+            score=20),
+    }
+
+    def __init__(self, params: RequirementsParams, taxonomy: Taxonomy) -> None:
+        super().__init__(params)
+        self.taxonomy = taxonomy
+
+    params: RequirementsParams
+
+    @classmethod
+    def load(cls, pack: PackReader) -> RequirementsCheck:
+        """Params and the occupation taxonomy."""
+        return cls(pack.params(cls.params_file or "", RequirementsParams), Taxonomy.load(pack))
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """A skilled/licensed job asking for nothing; a campus posting asking for years."""
+        out = self._campus(posting)
+        title = facts.text.view("title")
+        named = self.taxonomy.title_family(title)
+        if named is None:
+            return out
+        fam = self.taxonomy.families[named.family]
+        p = self.params
+        no_edu = _says(posting.education, p.no_education)
+        no_exp = _says(posting.experience, p.no_experience)
+        if not ((fam.skilled or fam.licensed) and no_edu and no_exp):
+            return out
+        desc = facts.text.view("description").norm
+        if any(w in desc for w in p.stated_words):
+            return out
+        why = f"需持{fam.licence}" if fam.licensed else "属专业技术岗位"
+        spans = [span_of("title", title, named.start, named.end)]
+        spans += [Span(field=f, start=0, end=len(v), text=v)
+                  for f, v in (("education", posting.education), ("experience", posting.experience))
+                  if v]
+        out.append(self.finding(
+            "content.requirements_implausible",
+            f"“{posting.title}”{why}，但学历要求“{posting.education}”、经验要求“{posting.experience}”。",
+            spans=spans,
+            severity=None, score=30 if fam.licensed else None,
+            data={"family": fam.id, "family_name": fam.name, "code": fam.code,
+                  "skilled": fam.skilled, "licensed": fam.licensed, "licence": fam.licence or None,
+                  "education": posting.education, "experience": posting.experience,
+                  "table": "content/occupations.toml"},
+        ))
+        return out
+
+    def _campus(self, posting: Posting) -> list[Finding]:
+        if (posting.channel or "") not in self.params.campus_channels or not posting.experience:
+            return []
+        exp = normalize(posting.experience)
+        m = _YEARS.search(exp)
+        if m is None or _says(exp, ["不限", "应届", "以下", "以内"]):
+            return []
+        years = int(m.group(1))
+        if years < self.params.campus_max_years:
+            return []
+        return [self.finding(
+            "content.requirements_implausible",
+            f"校园招聘岗位要求{years}年以上工作经验，应届毕业生无法满足。",
+            spans=[Span(field="experience", start=m.start(), end=m.end(),
+                        text=posting.experience[m.start():m.end()])],
+            data={"channel": posting.channel, "years": years,
+                  "threshold_years": self.params.campus_max_years},
+        )]

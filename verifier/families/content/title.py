@@ -1,0 +1,87 @@
+"""Title vs duties: does the job the title names match the work the description describes?
+
+The title is mapped to an occupation family of 《职业分类大典》 (`rules/content/
+occupations.toml`); the description's duty words are counted per family. When the title's
+own family has none of its duty words and an unrelated family has several (公关专员 whose
+description is about 点餐、传菜), the posting advertises one job and describes another — a
+classic bait. Explained with the words found on both sides.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.content.taxonomy import Taxonomy, span_of
+from verifier.models import Finding, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+
+
+class TitleParams(BaseModel):
+    """Thresholds (`rules/content/title.toml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_other_terms: Annotated[int, Field(ge=1, le=50)] = 3
+    min_description_chars: Annotated[int, Field(ge=0, le=10_000)] = 40
+
+
+class TitleMismatchCheck(Check):
+    """The title's occupation and the duties in the description disagree."""
+
+    id = "content_title"
+    version = "1"
+    Params = TitleParams
+    params_file = "content/title.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "content.title_mismatch": RuleSpec(
+            Severity.info, "职位名称与岗位描述的工作内容不符（挂羊头卖狗肉）。", score=30),
+    }
+
+    def __init__(self, params: TitleParams, taxonomy: Taxonomy) -> None:
+        super().__init__(params)
+        self.taxonomy = taxonomy
+
+    params: TitleParams
+
+    @classmethod
+    def load(cls, pack: PackReader) -> TitleMismatchCheck:
+        """Params and the occupation taxonomy."""
+        return cls(pack.params(cls.params_file or "", TitleParams), Taxonomy.load(pack))
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Fire when the title's family has no duty word and an unrelated one has several."""
+        title = facts.text.view("title")
+        desc = facts.text.view("description")
+        if len(desc.norm.strip()) < self.params.min_description_chars:
+            return []
+        named = self.taxonomy.title_family(title)
+        if named is None:
+            return []
+        fam = self.taxonomy.families[named.family]
+        terms = self.taxonomy.duty_terms(desc)
+        if terms.get(fam.id) or any(terms.get(r) for r in fam.related):
+            return []
+        others = [(f, hits) for f, hits in terms.items()
+                  if f != fam.id and len(hits) >= self.params.min_other_terms]
+        if not others:
+            return []
+        other_id, hits = max(others, key=lambda t: (len(t[1]), t[0]))
+        other = self.taxonomy.families[other_id]
+        words = [h.term for h in hits]
+        return [self.finding(
+            "content.title_mismatch",
+            f"职位名称“{posting.title}”属于“{fam.name}”，但岗位描述的工作内容"
+            f"（{'、'.join(words[:6])}）属于“{other.name}”。",
+            spans=[span_of("title", title, named.start, named.end)]
+            + [span_of("description", desc, h.start, h.end) for h in hits[:10]],
+            data={"title_family": fam.id, "title_family_name": fam.name, "title_code": fam.code,
+                  "title_term": named.term, "title_family_duty_terms": 0,
+                  "description_family": other.id, "description_family_name": other.name,
+                  "description_code": other.code, "description_terms": words,
+                  "threshold": self.params.min_other_terms,
+                  "table": "content/occupations.toml"},
+        )]

@@ -1,0 +1,7 @@
+"""Keywords family: fraud and discrimination phrases by category (`keywords.<category>.*`)
+and personal contact details that divert applicants off the platform (`contact.*`, the
+rule ids the API has always used).
+
+Reads `rules/keywords/`: engine.toml, variants.toml, negation.toml, one <category>.toml per
+category, and contact.toml (the contact check's fields and cue words).
+"""

@@ -1,0 +1,139 @@
+"""Registry standing: may the matched enterprise hire, and are its claims backed?
+
+Once the registry has resolved the employer: its status (注销/吊销/撤销/清算 reject; 停业,
+歇业, 迁出 and unknown statuses flag — severities in `rules/registry/checks.toml`), its age
+(founded days before posting), public lists (经营异常名录 flag, 严重违法失信名单 reject) and
+专精特新/小巨人 claims without a recognition valid on the posting date. Tags 专精特新, 小巨人
+and SME come from the registry, never from the text. The work location against the
+registered places is `content.region_mismatch` (`consistency_region.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.registry.common import BASIS_STATUS, RegistryParams, registry_fact
+from verifier.models import Finding, Posting, Severity, Span
+from verifier.pipeline.facts import Facts
+from verifier.registry.records import EnterpriseRecord, SizeClass, Status
+
+_STATUS_TEXT = {
+    Status.moved_out: "已迁出", Status.suspended: "停业", Status.closed_temporarily: "歇业",
+    Status.liquidating: "清算中", Status.revoked: "已吊销", Status.deregistered: "已注销",
+    Status.cancelled: "登记已撤销", Status.unknown: "状态不明",
+}
+_LIST_TEXT = {"abnormal": "经营异常名录", "serious_violation": "严重违法失信名单"}
+_TIERS = {"zjtx": "专精特新", "little_giant": "专精特新“小巨人”", "innovative": "创新型中小企业"}
+
+
+class RegistryStandingCheck(Check):
+    """Status, age, region, public lists and 专精特新 claims of the matched enterprise."""
+
+    id = "registry_standing"
+    facts = ("registry",)
+    version = "1"
+    Params = RegistryParams
+    params_file = "registry/checks.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        **{f"registry.status.{s.value}": RuleSpec(
+            Severity.reject if s in (Status.liquidating, Status.revoked, Status.deregistered,
+                                     Status.cancelled) else Severity.flag,
+            f"登记状态为“{t}”的企业发布招聘信息。") for s, t in _STATUS_TEXT.items()},
+        "registry.too_new": RuleSpec(Severity.flag, "企业成立时间很短。"),
+        "registry.list.abnormal": RuleSpec(Severity.flag, "企业被列入经营异常名录。"),
+        "registry.list.serious_violation": RuleSpec(
+            Severity.reject, "企业被列入严重违法失信名单。"),
+        "registry.claim.zjtx": RuleSpec(
+            Severity.flag, "岗位声称企业为专精特新/小巨人，但登记信息中无有效认定。"),
+    }
+    params: RegistryParams
+
+    def tags(self, posting: Posting, facts: Facts) -> list[str]:
+        """专精特新 / 小巨人 for recognitions valid on the posting date; SME by size class."""
+        fact = registry_fact(facts)
+        if fact is None or fact.record is None:
+            return []
+        day, rec, out = facts.now.date(), fact.record, []
+        tiers = {r.tier for r in rec.recognitions if _valid(r.recognised_on, r.valid_until, day)}
+        if tiers & {"zjtx", "little_giant"}:
+            out.append("专精特新")
+        if "little_giant" in tiers:
+            out.append("小巨人")
+        if rec.size_class in (SizeClass.micro, SizeClass.small, SizeClass.medium):
+            out.append("SME")
+        return out
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Findings on the matched record; nothing when the registry found none."""
+        fact = registry_fact(facts)
+        if fact is None or fact.record is None:
+            return []
+        rec, day, p = fact.record, facts.now.date(), self.params
+        ev = fact.evidence()
+        out: list[Finding] = []
+        if rec.status is not Status.active:
+            sev = p.status.get(rec.status, self.rules[f"registry.status.{rec.status.value}"]
+                               .severity)
+            out.append(self.finding(
+                f"registry.status.{rec.status.value}",
+                f"企业“{rec.name}”登记状态为“{rec.status_raw or _STATUS_TEXT[rec.status]}”"
+                f"（{_STATUS_TEXT[rec.status]}）。", severity=sev,
+                data={**ev, "status": rec.status.value, "status_raw": rec.status_raw,
+                      "basis": BASIS_STATUS}))
+        if rec.established is not None:
+            age = (day - rec.established).days
+            if 0 <= age < p.too_new_days:
+                out.append(self.finding(
+                    "registry.too_new", f"企业成立于{rec.established}，距发布仅{age}天。",
+                    data={**ev, "established": rec.established.isoformat(), "age_days": age,
+                          "threshold_days": p.too_new_days}))
+        for m in rec.lists:
+            if m.list in _LIST_TEXT and _valid(m.listed_on, m.removed_on, day, end_open=True):
+                rule = f"registry.list.{m.list}"
+                out.append(self.finding(
+                    rule, f"企业“{rec.name}”被列入{_LIST_TEXT[m.list]}"
+                    f"{f'（{m.listed_on}）' if m.listed_on else ''}。",
+                    severity=p.lists.get(m.list, self.rules[rule].severity),
+                    data={**ev, "list": m.list, "listed_on": _iso(m.listed_on),
+                          "removed_on": _iso(m.removed_on), "reason": m.reason}))
+        out.extend(self._claims(posting, rec, facts))
+        return out
+
+    def _claims(self, posting: Posting, rec: EnterpriseRecord, facts: Facts) -> list[Finding]:
+        day = facts.now.date()
+        have = {r.tier for r in rec.recognitions if _valid(r.recognised_on, r.valid_until, day)}
+        for fld in ("title", "description", "company_profile", "enterprise.name"):
+            view = facts.text.view(fld)
+            for phrase, tiers in sorted(self.params.claims.items(), key=lambda kv: -len(kv[0])):
+                i = view.norm.find(phrase)
+                if i < 0:
+                    continue
+                if have & set(tiers):
+                    return []
+                return [self.finding(
+                    "registry.claim.zjtx",
+                    f"岗位声称“{view.original[i:i + len(phrase)]}”，但登记信息中无{day}有效的"
+                    f"{'或'.join(_TIERS.get(t, t) for t in tiers)}认定。",
+                    spans=[Span(field=fld, start=i, end=i + len(phrase),
+                                text=view.original[i:i + len(phrase)])],
+                    data={**self._recognitions(rec), "claimed": phrase, "accepted_tiers": tiers,
+                          "on": day.isoformat(), "basis": "《优质中小企业梯度培育管理暂行办法》"})]
+        return []
+
+    @staticmethod
+    def _recognitions(rec: EnterpriseRecord) -> dict[str, object]:
+        return {"uscc": rec.uscc, "name": rec.name,
+                "recognitions": [r.model_dump(mode="json") for r in rec.recognitions]}
+
+
+def _valid(start: date | None, end: date | None, day: date, end_open: bool = False) -> bool:
+    if start is not None and start > day:
+        return False
+    return end is None or (end > day if end_open else end >= day)
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+

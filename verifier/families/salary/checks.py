@@ -1,0 +1,113 @@
+"""Salary notation: unreadable pay, impossible ranges, 面议 instead of basic pay, bait ranges.
+
+Reads the posting's salary once (structured figures, else `salary.text`, parsed by
+`verifier.text.salary`). The statement of basic pay is required by 《人力资源市场暂行条例》
+art. 24; 面议 or no pay at all is flagged (configurable). A range whose top is many times
+its bottom (8-30K) is a classic bait. Thresholds live in `rules/salary/salary.toml`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.models import Finding, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.text.salary_posting import salary_spans, stated_salary
+
+LAW_BASIC_PAY = "《人力资源市场暂行条例》第二十四条（招聘信息应包含薪酬待遇等内容）"
+
+
+class SalaryParams(BaseModel):
+    """`rules/salary/salary.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bait_ratio: Annotated[float, Field(gt=1)] = 2.5
+    bait_ratio_commission: Annotated[float, Field(gt=1)] = 4.0
+    """For base + commission pay (底薪+提成) the top of the range is variable pay: wider."""
+    absurd_monthly_min: Annotated[float, Field(ge=0)] = 100
+    absurd_monthly_max: Annotated[float, Field(gt=0)] = 1_000_000
+    negotiable_severity: Severity = Severity.flag
+    flag_missing: bool = True
+
+
+class SalaryCheck(Check):
+    """Salary notation: unparsed, invalid range, negotiable (no basic pay), bait range."""
+
+    id = "salary"
+    version = "1"
+    Params = SalaryParams
+    params_file = "salary/salary.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "salary.unparsed": RuleSpec(Severity.flag, "薪资写法无法识别，无法核对薪酬是否合规。"),
+        "salary.invalid_range": RuleSpec(
+            Severity.flag, "薪资范围不成立：下限高于上限、为零或负数，或数额明显荒谬。", score=40
+        ),
+        "salary.negotiable": RuleSpec(
+            Severity.flag, "未写明基本劳动报酬（面议或未填写），不符合招聘信息应载明薪酬的要求。"
+        ),
+        "salary.bait_range": RuleSpec(
+            Severity.flag, "薪资范围过宽（上限为下限的数倍），常见于以高薪为诱饵的虚假招聘。"
+        ),
+    }
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Judge the notation of the posting's salary."""
+        p: SalaryParams = self.params
+        sal = stated_salary(posting, facts)
+        if sal is None or sal.status in ("empty", "negotiable"):
+            if sal is None and not p.flag_missing:
+                return []
+            spans = salary_spans(posting, sal)
+            what = "面议" if sal is not None and sal.status == "negotiable" else "未填写"
+            return [self.finding(
+                "salary.negotiable", f"薪资为“{what}”，未写明基本劳动报酬。", spans=spans,
+                severity=p.negotiable_severity,
+                data={"parsed": sal.evidence() if sal else None, "legal_basis": LAW_BASIC_PAY},
+            )]
+        if sal.status == "unread" and "absurd" not in sal.issues:
+            return [self.finding("salary.unparsed", f"无法识别薪资写法“{sal.text[:50]}”。",
+                                 spans=salary_spans(posting, sal),
+                                 data={"parsed": sal.evidence()})]
+        out: list[Finding] = []
+        lo, hi = sal.monthly_min, sal.monthly_max
+        figures = [v for v in (lo, hi) if v is not None]
+        problems = [i for i in sal.issues if i in ("reversed", "zero", "negative", "absurd")]
+        if sal.currency == "CNY" and figures:
+            if max(figures) > p.absurd_monthly_max:
+                problems.append("absurd_high")
+            if min(figures) > 0 and min(figures) < p.absurd_monthly_min:
+                problems.append("absurd_low")
+        ratio = sal.max / sal.min if (
+            sal.min is not None and sal.max is not None and sal.min > 0) else None
+        limit = p.bait_ratio_commission if sal.commission else p.bait_ratio
+        bait = ratio is not None and ratio > limit
+        if not problems and not bait:
+            return out  # the common case: nothing to report, so no evidence is built
+        spans = salary_spans(posting, sal)
+        data: dict[str, Any] = {"parsed": sal.evidence()}
+        if problems:
+            out.append(self.finding(
+                "salary.invalid_range",
+                f"薪资范围不成立（{'、'.join(_PROBLEM[i] for i in problems)}）。",
+                spans=spans, data={**data, "problems": problems,
+                                   "thresholds": {"absurd_monthly_min": p.absurd_monthly_min,
+                                                  "absurd_monthly_max": p.absurd_monthly_max}},
+            ))
+        if bait and ratio is not None:
+            out.append(self.finding(
+                "salary.bait_range",
+                f"薪资上限是下限的{ratio:.1f}倍（阈值{limit}倍），范围过宽。",
+                spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": limit,
+                                   "commission": sal.commission},
+            ))
+        return out
+
+
+_PROBLEM = {
+    "reversed": "下限高于上限", "zero": "金额为零", "negative": "金额为负",
+    "absurd": "数字过大", "absurd_high": "月薪折算过高", "absurd_low": "月薪折算过低",
+}

@@ -1,0 +1,127 @@
+"""Minimum wage: pay below the local statutory minimum in force on the posting's date.
+
+Full-time pay is compared as a monthly equivalent (day × 21.75, hour × 174) with the monthly
+minimum, part-time hourly pay with the hourly minimum (非全日制); below the floor rejects.
+Interns are not in a labour relationship, so for them it only flags. The city picks the
+tier; when the city is unknown (or its tier is only recalled) the lowest tier decides a
+reject and the highest a flag, and the evidence says which. A wage marked low-confidence or
+recalled never rejects alone: the finding is degraded to flag and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.salary.tables import WEAK, WageRow, WageTable, load_wage_table
+from verifier.models import EmploymentType, Finding, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+from verifier.text.salary_posting import salary_spans, stated_salary
+
+LAW = (
+    "《最低工资规定》（劳动和社会保障部令第21号）第十二条；"
+    "折算依据劳社部发〔2008〕3号（21.75天、174小时）"
+)
+
+
+class MinWageParams(BaseModel):
+    """`rules/salary/min_wage.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intern_severity: Severity = Severity.flag
+
+
+class MinWageCheck(Check):
+    """Pay below the local minimum wage in force on the posting's date."""
+
+    id = "salary_min_wage"
+    version = "1"
+    Params = MinWageParams
+    params_file = "salary/min_wage.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "salary.below_min_wage": RuleSpec(
+            Severity.reject, "薪资低于当地在岗位发布日生效的最低工资标准。", score=100
+        ),
+    }
+
+    def __init__(self, params: MinWageParams, table: WageTable) -> None:
+        super().__init__(params)
+        self.table = table
+
+    @classmethod
+    def load(cls, pack: PackReader) -> MinWageCheck:
+        """Read the params and every minimum-wage table with the city-tier map."""
+        params = pack.params(cls.params_file or "", MinWageParams)
+        return cls(params, load_wage_table(pack))
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Compare the lowest stated pay with the minimum wage in force."""
+        sal = stated_salary(posting, facts)
+        loc = posting.location
+        if sal is None or sal.status != "ok" or sal.currency != "CNY" or loc is None:
+            return []
+        if {"negative", "zero"} & set(sal.issues):
+            return []  # salary.invalid_range reports those
+        day = facts.now.date()
+        region = self.table.region_for(loc.province, loc.city)
+        std = self.table.in_force(region, day)
+        if std is None:
+            return []
+        hourly = posting.employment_type == EmploymentType.part_time
+        if hourly and sal.unit != "hour":
+            return []  # part-time pay is judged by the hourly minimum only
+        value = (sal.min if sal.min is not None else sal.max) if hourly else (
+            sal.monthly_min if sal.monthly_min is not None else sal.monthly_max)
+        amount: Callable[[WageRow], float | None] = (
+            (lambda r: r.hourly) if hourly else (lambda r: r.monthly))
+        rows = [r for r in std.tiers.values() if amount(r) is not None]
+        if value is None or not rows:
+            return []
+        ct = self.table.city_tier(region, loc.city)
+        mapped = std.tiers.get(ct.tier) if ct else None
+        mapped = mapped if mapped is not None and amount(mapped) is not None else None
+        lowest = min(rows, key=lambda r: amount(r) or 0)
+        reject_row = mapped if mapped is not None and ct and ct.confidence not in WEAK else lowest
+        flag_row = mapped or max(rows, key=lambda r: amount(r) or 0)
+        floor_reject, floor_flag = amount(reject_row) or 0, amount(flag_row) or 0
+        if value >= floor_flag and value >= floor_reject:
+            return []
+        if len(rows) == 1:
+            basis = "该地区只有一档标准"
+        elif ct is None:
+            basis = "城市未知或未分档：拒绝按最低档、提示按最高档"
+        elif reject_row is mapped:
+            basis = f"按城市{loc.city}所在第{ct.tier}档"
+        else:
+            basis = f"城市{loc.city}分档（第{ct.tier}档）仅为回忆数据：拒绝按最低档、提示按该档"
+        row = reject_row if value < floor_reject else flag_row
+        severity = Severity.reject if value < floor_reject else Severity.flag
+        degraded: list[str] = []
+        confidence = row.hourly_confidence if hourly else row.confidence
+        if severity is Severity.reject and confidence in WEAK:
+            severity = Severity.flag
+            degraded.append(f"最低工资数据可信度为{confidence}（未经核实），降为人工审核")
+        if severity is Severity.reject and posting.employment_type == EmploymentType.internship:
+            severity = self.params.intern_severity
+            degraded.append("实习生不构成劳动关系，低于最低工资仅提示")
+        measure = "小时工资" if hourly else "月薪折算"
+        data: dict[str, Any] = {
+            "parsed": sal.evidence(), "measure": "hourly" if hourly else "monthly",
+            "value": round(value, 2), "threshold": amount(row), "region": region,
+            "judged_on": day.isoformat(), "table_row": row.evidence(std.file),
+            "tier_basis": basis, "city_tier": ct.model_dump() if ct else None,
+            "legal_basis": LAW,
+        }
+        if degraded:
+            data["degraded"] = degraded
+        return [self.finding(
+            "salary.below_min_wage",
+            f"{measure}{value:.2f}元，低于{region}第{row.tier}档最低工资{amount(row)}元"
+            f"（{row.effective_date}起执行）。" + ("；".join(degraded)),
+            spans=salary_spans(posting, sal), data=data, severity=severity,
+        )]

@@ -1,0 +1,89 @@
+"""Pay stated twice that disagrees: structured figures vs `salary.text`, salary vs description.
+
+A posting that lists 8-12K but says 底薪2000 in its description (or whose structured figures
+contradict its own salary text) shows a bait figure. Ranges are compared as monthly
+equivalents; they disagree when they do not overlap even after widening both by the
+tolerance in `rules/salary/mismatch.toml`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.models import Finding, Posting, Severity, Span
+from verifier.pipeline.facts import Facts
+from verifier.text.salary import SalaryParse, iter_pay
+from verifier.text.salary_posting import salary_spans, stated_salary, text_parse
+
+
+class MismatchParams(BaseModel):
+    """`rules/salary/mismatch.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tolerance: Annotated[float, Field(ge=0, lt=1)] = 0.25
+
+
+def _bounds(p: SalaryParse) -> tuple[float, float] | None:
+    lo, hi = p.monthly_min, p.monthly_max
+    if p.status != "ok" or p.currency != "CNY" or (lo is None and hi is None):
+        return None
+    if p.base_only or p.commission:
+        hi = None  # 底薪 3000 + 提成: the base is a floor, total pay may be anything above
+    return (lo if lo is not None else 0.0), (hi if hi is not None else math.inf)
+
+
+class MismatchCheck(Check):
+    """The structured salary and the pay stated in the text disagree."""
+
+    id = "salary_mismatch"
+    version = "1"
+    Params = MismatchParams
+    params_file = "salary/mismatch.toml"
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "salary.text_mismatch": RuleSpec(
+            Severity.flag,
+            "岗位不同位置写明的薪资互相矛盾（结构化薪资与薪资文字或职位描述不一致）。",
+        ),
+    }
+
+    def _disagree(self, ra: tuple[float, float], b: SalaryParse) -> bool:
+        rb = _bounds(b)
+        if rb is None:
+            return False
+        t: float = self.params.tolerance
+        return ra[0] * (1 - t) > rb[1] * (1 + t) or rb[0] * (1 - t) > ra[1] * (1 + t)
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """Compare the stated salary with its own text and with the description."""
+        sal = stated_salary(posting, facts)
+        stated = None if sal is None else _bounds(sal)
+        if sal is None or stated is None:
+            return []  # no figures to compare: nothing can disagree with them
+        own = text_parse(posting)
+        if own is not None and own is not sal and self._disagree(stated, own):
+            return [self._finding("salary.text", sal, own, salary_spans(posting, own))]
+        text = posting.description
+        # Lazily, over the shared normalized view: the first disagreement decides.
+        for said in iter_pay(text, facts.text.view("description").norm):
+            if self._disagree(stated, said):
+                span = Span(field="description", start=said.start, end=said.end,
+                            text=text[said.start:said.end])
+                return [self._finding("description", sal, said,
+                                      [*salary_spans(posting, sal), span])]
+        return []
+
+    def _finding(self, where: str, sal: SalaryParse, other: SalaryParse,
+                 spans: list[Span]) -> Finding:
+        label = "薪资文字" if where == "salary.text" else "职位描述"
+        return self.finding(
+            "salary.text_mismatch",
+            f"结构化薪资与{label}中的“{other.text[:30].strip()}”不一致。",
+            spans=spans,
+            data={"stated": sal.evidence(), "other": other.evidence(), "other_field": where,
+                  "tolerance": self.params.tolerance},
+        )
