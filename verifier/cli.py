@@ -81,9 +81,11 @@ def rules_check(directory: Path | None) -> None:
     """Lint a rule pack: every problem with file and line; exit 1 if any."""
     from verifier.pipeline.catalog import Catalog
     from verifier.pipeline.pack import RulePackError
+    from verifier.registry import reference
 
     root = directory or Settings().rules_dir
     try:
+        reference.use_rules_dir(root)  # checks normalize names with the pack's tables
         cat = Catalog.load(root)
     except RulePackError as exc:
         for issue in exc.issues:

@@ -36,7 +36,9 @@ async def install_demo(res: Resources) -> None:
     if res.settings.demo_registry:
         from verifier.registry.demo import install_demo_registry
 
-        added = await install_demo_registry(res.engine, res.settings.rules_dir)
+        added = await install_demo_registry(
+            res.engine, res.settings.rules_dir, res.settings.demo_registry_file
+        )
         if added:
             log.warning("DEMO MODE: loaded %d demo registry records", added)
     log.warning("DEMO MODE: well-known API keys are active: %s", ", ".join(DEMO_KEYS))

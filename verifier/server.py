@@ -47,8 +47,14 @@ def _worker(settings: Settings, reuse_port: bool) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
+    from verifier.pipeline.catalog import Catalog
+    from verifier.registry import reference
     from verifier.store import migrate
     from verifier.store.db import create_engine
+
+    # The rule pack first: a pack that cannot load stops here, before anything listens.
+    reference.use_rules_dir(settings.rules_dir)
+    Catalog.load(settings.rules_dir)
 
     engine = create_engine(settings.database_url)
     try:

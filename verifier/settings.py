@@ -8,7 +8,10 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+"""The rule pack of a source checkout; an installed package has none, so set `RULES_DIR`."""
+DEMO_REGISTRY_FILE = Path(__file__).resolve().parent / "demo_data" / "registry.jsonl"
+"""The demo registry shipped inside the package."""
 
 
 def _env(name: str) -> AliasChoices:
@@ -24,7 +27,7 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./var/verifier.db", validation_alias=_env("DATABASE_URL")
     )
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
-    rules_dir: Path = Field(default=_ROOT / "rules", validation_alias=_env("RULES_DIR"))
+    rules_dir: Path = Field(default=DEFAULT_RULES_DIR, validation_alias=_env("RULES_DIR"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("HOST"))
     port: Annotated[int, Field(ge=0, le=65535)] = Field(default=8080, validation_alias=_env("PORT"))
     workers: Annotated[int, Field(ge=1, le=64)] = Field(default=1, validation_alias=_env("WORKERS"))
@@ -48,7 +51,11 @@ class Settings(BaseSettings):
     )
     demo: bool = Field(default=False, validation_alias=_env("DEMO"))
     demo_registry: bool = Field(default=True, validation_alias=_env("DEMO_REGISTRY"))
-    """With `demo`: also load fixtures/registry/demo.jsonl into an empty registry."""
+    """With `demo`: also load the demo registry into an empty registry."""
+    demo_registry_file: Path = Field(
+        default=DEMO_REGISTRY_FILE, validation_alias=_env("DEMO_REGISTRY_FILE")
+    )
+    """JSONL of registry records `demo` loads (default: the copy shipped in the package)."""
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
     log_format: Literal["json", "text"] = Field(default="json", validation_alias=_env("LOG_FORMAT"))
     """`json`: one JSON object per line (structlog); `text`: readable lines for a terminal."""

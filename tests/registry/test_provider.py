@@ -123,7 +123,7 @@ async def test_install_demo_registry_once(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-SHOWCASE = DEMO_FILE.parent / "showcase.jsonl"
+SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "registry" / "showcase.jsonl"
 
 
 @pytest.mark.parametrize(

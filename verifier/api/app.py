@@ -24,6 +24,7 @@ from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 from verifier.pipeline.facts import build_providers
+from verifier.registry import reference
 from verifier.resources import Resources
 from verifier.service import Verifier
 from verifier.settings import Settings
@@ -42,6 +43,7 @@ class SchemaOutOfDate(RuntimeError):
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    await asyncio.to_thread(reference.use_rules_dir, settings.rules_dir)
     db = create_engine(settings.database_url)
     current = await migrate.current_revision(db)
     if current is None:
@@ -78,6 +80,8 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     res = app[RESOURCES]
     catalog = await asyncio.to_thread(Catalog.load, settings.rules_dir)
+    if catalog.reference is not None:
+        reference.install(catalog.reference)
     providers = build_providers(res)
     for p in providers:
         await p.start()

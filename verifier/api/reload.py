@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp import web
 
@@ -13,6 +14,7 @@ from verifier.api.state import ENGINE, RESOURCES, SETTINGS, WATCHER
 from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.pack import RulePackError
+from verifier.registry import reference
 from verifier.store import epochs
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,23 @@ class ReloadStatus:
 RELOAD_STATUS = web.AppKey("reload_status", ReloadStatus)
 
 
+async def _load(rules_dir: Path) -> Catalog:
+    """The new catalog, its registry reference tables installed. Checks normalize names
+    while they load (brand tables), so when the tables changed the pack is loaded again
+    with the new ones in force; a failure puts the previous ones back."""
+    catalog = await asyncio.to_thread(Catalog.load, rules_dir)
+    before = reference.installed()
+    if catalog.reference is None or catalog.reference == before:
+        return catalog
+    reference.install(catalog.reference)
+    try:
+        return await asyncio.to_thread(Catalog.load, rules_dir)
+    except RulePackError:
+        if before is not None:
+            reference.install(before)
+        raise
+
+
 async def reload_rules(app: web.Application, *, announce: bool) -> tuple[bool, str, list[str]]:
     """(ok, rules_version in force, issues). A bad pack leaves the old one in force."""
     engine = app[ENGINE]
@@ -45,7 +64,7 @@ async def reload_rules(app: web.Application, *, announce: bool) -> tuple[bool, s
     status.at = datetime.now(UTC).isoformat()
     old = engine.catalog.rules_version
     try:
-        catalog = await asyncio.to_thread(Catalog.load, app[SETTINGS].rules_dir)
+        catalog = await _load(app[SETTINGS].rules_dir)
     except RulePackError as exc:
         issues = [str(i) for i in exc.issues]
         log.error("rule pack refused, keeping %s: %s", old, issues[:5],

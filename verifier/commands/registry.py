@@ -41,6 +41,7 @@ def command() -> None:
 def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | None,
             skip_bad: bool, database_url: str | None, show: int) -> None:
     """Upsert a CSV/JSONL file of enterprise records by USCC, in one transaction."""
+    from verifier.registry import reference
     from verifier.registry.capital import CapitalParser
     from verifier.registry.importer import ImportFailed, parse_file
     from verifier.registry.mapping import Mapping, MappingError
@@ -55,6 +56,7 @@ def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | N
         if fmt:
             the_map = the_map.model_copy(update={"source": the_map.source.model_copy(
                 update={"format": chosen})})
+        reference.use_rules_dir(settings.rules_dir)
         statuses = StatusMap.from_rules(settings.rules_dir)
         capital = CapitalParser.from_rules(settings.rules_dir)
         with err.status(f"reading {file}"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from verifier.dedup.batch import MirroredLookup, upsert_many
@@ -24,7 +23,7 @@ from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_rea
 from verifier.dedup.portal import current_portal
 from verifier.models import Posting
 from verifier.pipeline.facts import FactProvider, GroupedWrite, SideWrite
-from verifier.registry.names import normalize_name
+from verifier.registry.names import parse_cached
 from verifier.text.normalize import PostingText, normalize
 from verifier.text.salary_posting import stated_salary
 
@@ -40,9 +39,8 @@ class IndexUnavailable(Exception):
     """The fingerprint index could not be checked at start; duplicate checks fail closed."""
 
 
-@lru_cache(maxsize=65_536)
 def _employer_key(name: str) -> str:
-    return normalize_name(name).name_norm
+    return parse_cached(name).name_norm
 
 
 def _key(text: str) -> str:

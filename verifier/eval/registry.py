@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from verifier.registry import reference
 from verifier.registry.capital import CapitalParser
 from verifier.registry.importer import import_records, parse_file
 from verifier.registry.mapping import Mapping
@@ -85,6 +86,7 @@ async def eval_settings(
     Bad registry rows are skipped and counted (``--skip-bad``); a file-level problem
     (unreadable file, missing column) raises the importer's `ImportFailed`.
     """
+    reference.use_rules_dir(settings.rules_dir)
     with tempfile.TemporaryDirectory(prefix="verifier-eval-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'eval.db'}"
         local = settings.model_copy(update={"database_url": url, "redis_url": None,

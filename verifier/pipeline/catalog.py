@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verifier.families.base import Check, RuleSpec
 from verifier.models import RuleInfo, Severity
 from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
 from verifier.pipeline.policy import Policy, PolicyConfig
+
+if TYPE_CHECKING:
+    from verifier.registry.reference import Reference
 
 ENGINE_RULES: dict[str, RuleSpec] = {
     "engine.check_failed": RuleSpec(
@@ -53,6 +57,20 @@ def _disabled_checks(reader: PackReader, classes: list[type[Check]], strict: boo
                         f"(known: {', '.join(sorted(known))})")
         out.add(name)
     return out
+
+
+def _reference(reader: PackReader, issues: list[RuleIssue], *, required: bool) -> Reference | None:
+    """The registry reference tables, read through `reader` so they are fingerprinted (a
+    pack loaded with a subset of the checks, in tests, may lack them)."""
+    from verifier.registry.reference import FILES, Reference
+
+    if not required and not all(reader.exists(f) for f in FILES):
+        return None
+    sub = reader.child()
+    ref = Reference.from_pack(sub)
+    issues.extend(i for i in sub.issues if i not in issues)  # a check may have read them
+    reader.files.update(sub.files)
+    return ref
 
 
 def discover_checks() -> list[type[Check]]:
@@ -90,6 +108,9 @@ class Catalog:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     disabled: tuple[str, ...] = ()
     """Check ids left out by `policy.toml` `disabled_checks`."""
+    reference: Reference | None = None
+    """The registry reference tables of this pack (name rules, USCC tables); fingerprinted
+    in `rules_version` and installed with the catalog (`verifier.registry.reference`)."""
 
     @cached_property
     def facts(self) -> frozenset[str]:
@@ -138,6 +159,7 @@ class Catalog:
                         RuleIssue(klass.__module__, 0, f"rule id {rid!r} defined twice")
                     )
                 rules[rid] = (klass.id, klass.version, spec)
+        reference = _reference(reader, issues, required=strict_policy)
         policy_cfg = PolicyConfig()
         parsed = reader.toml("policy.toml")
         if parsed is not None:
@@ -161,7 +183,8 @@ class Catalog:
         if issues:
             raise RulePackError(issues)
         version = reader.fingerprint(extra="|".join(stamps))
-        return cls(root, checks, Policy(policy_cfg), version, rules, disabled=tuple(disabled))
+        return cls(root, checks, Policy(policy_cfg), version, rules, disabled=tuple(disabled),
+                   reference=reference)
 
     def rule_infos(self) -> list[RuleInfo]:
         """The catalog as `GET /v1/rules` shows it, severities after policy overrides."""

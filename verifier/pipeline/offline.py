@@ -13,6 +13,7 @@ from verifier.models import Posting
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine, Evaluation
 from verifier.pipeline.facts import build_providers
+from verifier.registry import reference
 from verifier.resources import Resources
 from verifier.settings import Settings
 from verifier.store import migrate
@@ -22,7 +23,9 @@ from verifier.store.writer import run_side_writes
 
 @asynccontextmanager
 async def offline_resources(settings: Settings) -> AsyncIterator[Resources]:
-    """Database engine (migrated if empty) and optional Redis, closed on exit."""
+    """Database engine (migrated if empty) and optional Redis, closed on exit; the rule
+    pack's registry reference tables installed."""
+    reference.use_rules_dir(settings.rules_dir)
     db = create_engine(settings.database_url)
     redis = None
     try:

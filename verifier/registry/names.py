@@ -9,7 +9,8 @@ API:
   simplified, spaces and middle dots removed, every bracket style → `()`).
 - `regions_compatible(a, b)`: a missing region is neutral; otherwise the two must share one.
 - `NameRules.from_pack(pack)` reads `registry/names.toml` and `registry/divisions.csv`;
-  `default_name_rules()` loads the repo's copy once.
+  `install_name_rules(rules)` makes them the process's (see `verifier.registry.reference`,
+  which installs those of `Settings.rules_dir`); `default_name_rules()` returns them.
 
 Canonical name = regions + 字号 + industry + 集团 + form + branch, where the region may have
 been written first (北京百度网讯) or in brackets after the 字号 (百度网讯（北京）), with or
@@ -21,11 +22,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pipeline.pack import PackReader
 from verifier.registry.uscc import DivisionRow
 from verifier.text.normalize import normalize, translation_table
 
@@ -131,14 +131,33 @@ def _region_aliases(rows: list[DivisionRow], data: NameRulesFile) -> dict[str, s
     return out
 
 
-@cache
+_installed: list[NameRules] = []
+
+
+def install_name_rules(rules: NameRules) -> None:
+    """Make `rules` what `normalize_name` (and its memo) uses in this process."""
+    if _installed and _installed[0] == rules:
+        return
+    from verifier.registry.namekeys import name_keys
+
+    _installed[:] = [rules]
+    parse_cached.cache_clear()
+    name_keys.cache_clear()
+
+
 def default_name_rules() -> NameRules:
-    """The rules shipped in the repo's `rules/registry/`, loaded once."""
-    pack = PackReader(Path(__file__).resolve().parents[2] / "rules")
-    rules = NameRules.from_pack(pack)
-    if pack.issues:
-        raise RulePackError(pack.issues)
-    return rules
+    """The installed rules; before any install, the default rule pack's (loaded once).
+
+    The service and the commands install those of `Settings.rules_dir` at start; the
+    default pack (`settings.DEFAULT_RULES_DIR`, a source checkout's `rules/`) only serves
+    library use such as tests, and is missing from an installed package (RulePackError).
+    """
+    if not _installed:
+        from verifier.registry.reference import use_rules_dir
+        from verifier.settings import DEFAULT_RULES_DIR
+
+        use_rules_dir(DEFAULT_RULES_DIR)
+    return _installed[0]
 
 
 @dataclass(frozen=True, slots=True)

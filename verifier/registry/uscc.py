@@ -9,7 +9,8 @@ API:
 - `normalize_code(raw) -> str`, `uscc_check_char(first17)`, `org_code_check_char(first8)`,
   `regno15_check_digit(first14)`, `regno15_valid(code)`.
 - `UsccTables.from_pack(pack)` reads `registry/uscc_authorities.csv` and
-  `registry/divisions.csv` through a `PackReader`; `default_tables()` loads the repo's copy.
+  `registry/divisions.csv` through a `PackReader`; `install_tables(tables)` makes them the
+  process's (see `verifier.registry.reference`); `default_tables()` returns them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache, cached_property
-from pathlib import Path
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pipeline.pack import PackReader
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -143,14 +143,22 @@ class UsccTables:
         return frozenset(c[:2] for c, r in self.divisions.items() if r.level != "county")
 
 
-@cache
+_installed: list[UsccTables] = []
+
+
+def install_tables(tables: UsccTables) -> None:
+    """Make `tables` what `validate_uscc` uses by default in this process."""
+    _installed[:] = [tables]
+
+
 def default_tables() -> UsccTables:
-    """The tables shipped in the repo's `rules/registry/`, loaded once."""
-    pack = PackReader(Path(__file__).resolve().parents[2] / "rules")
-    tables = UsccTables.from_pack(pack)
-    if pack.issues:
-        raise RulePackError(pack.issues)
-    return tables
+    """The installed tables; before any install, the default rule pack's (loaded once)."""
+    if not _installed:
+        from verifier.registry.reference import use_rules_dir
+        from verifier.settings import DEFAULT_RULES_DIR
+
+        use_rules_dir(DEFAULT_RULES_DIR)
+    return _installed[0]
 
 
 def normalize_code(raw: str) -> str:
