@@ -14,6 +14,7 @@ from rich.table import Table
 
 from verifier.models import Decision, Posting
 from verifier.pipeline.offline import offline_engine, offline_resources
+from verifier.review.webhooks.outbox import decision_events
 from verifier.service import build_decision, content_hash
 from verifier.settings import Settings
 from verifier.store.writer import DecisionWriter
@@ -71,7 +72,7 @@ async def check_file(
                 out.write(d.model_dump_json().encode() + b"\n")
     if record and decisions:
         async with offline_resources(settings) as res:
-            writer = DecisionWriter(res.engine)
+            writer = DecisionWriter(res.engine, hooks=[decision_events])
             await writer.start()
             try:
                 await writer.submit_many(decisions)

@@ -62,6 +62,23 @@ class Settings(BaseSettings):
     metrics_dir: Path | None = Field(default=None, validation_alias=_env("METRICS_DIR"))
     """Where the workers of `serve --workers N` share metric samples (emptied at start);
     default: PROMETHEUS_MULTIPROC_DIR if set, else a new temporary directory."""
+    webhooks: bool = Field(default=True, validation_alias=_env("WEBHOOKS"))
+    """Run the webhook dispatcher in this process (events are queued either way)."""
+    webhook_max_attempts: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=8, validation_alias=_env("WEBHOOK_MAX_ATTEMPTS"))
+    """Tries before an event becomes a dead letter."""
+    webhook_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(
+        default=10.0, validation_alias=_env("WEBHOOK_TIMEOUT_S"))
+    webhook_backoff_s: Annotated[float, Field(ge=0)] = Field(
+        default=10.0, validation_alias=_env("WEBHOOK_BACKOFF_S"))
+    """Wait after the first failure; doubled after each further one (with jitter)."""
+    webhook_backoff_max_s: Annotated[float, Field(ge=0)] = Field(
+        default=3600.0, validation_alias=_env("WEBHOOK_BACKOFF_MAX_S"))
+    webhook_lease_s: Annotated[float, Field(gt=0)] = Field(
+        default=60.0, validation_alias=_env("WEBHOOK_LEASE_S"))
+    """How long a claimed event stays with its worker before another may send it."""
+    webhook_poll_s: Annotated[float, Field(gt=0)] = Field(
+        default=1.0, validation_alias=_env("WEBHOOK_POLL_S"))
 
     @property
     def is_sqlite(self) -> bool:

@@ -26,6 +26,7 @@ from verifier.pipeline.engine import Engine
 from verifier.pipeline.facts import build_providers
 from verifier.registry import reference
 from verifier.resources import Resources
+from verifier.review.webhooks.outbox import decision_events
 from verifier.service import Verifier
 from verifier.settings import Settings
 from verifier.store import migrate
@@ -87,7 +88,7 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
         await p.start()
     engine = Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
     writer = DecisionWriter(res.engine, max_batch=settings.group_commit_max,
-                            linger_ms=settings.group_commit_ms)
+                            linger_ms=settings.group_commit_ms, hooks=[decision_events])
     await writer.start()
     app[ENGINE] = engine
     app[WRITER] = writer

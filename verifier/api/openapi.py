@@ -9,6 +9,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from verifier import __version__
+from verifier.api import openapi_webhooks
 from verifier.models import BatchResult, Decision, Posting, PostingBatch, Problem, RulesCatalog
 
 REF = "#/components/schemas/{model}"
@@ -92,6 +93,8 @@ def spec() -> dict[str, Any]:
                                                    "content": {"text/plain": {
                                                        "schema": {"type": "string"}}}}}}},
     }
+    paths.update(openapi_webhooks.paths(secured, _problems, _json))
+    schemas["$defs"].update(openapi_webhooks.SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Posting Verifier", "version": __version__,

@@ -28,6 +28,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
@@ -62,6 +63,20 @@ class StoreUnavailable(Exception):
     """The decision log could not be written; nothing was committed for this request."""
 
 
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A decision the current batch adds to the log, and the one it supersedes (if any)."""
+
+    decision: Decision
+    seq: int
+    supersedes_seq: int | None
+
+
+LogHook = Callable[[Connection, list[Logged]], None]
+"""Runs inside the batch's transaction after its rows are inserted (e.g. writes the webhook
+outbox); an exception fails the whole batch, so what it writes is never lost alone."""
+
+
 class _Pending:
     """One decision waiting for its batch, and the future its caller awaits."""
 
@@ -89,8 +104,10 @@ def _prepare(batch: list[_Pending]) -> None:
 class DecisionWriter:
     """Batches decisions into few transactions; answers each caller after its commit."""
 
-    def __init__(self, engine: AsyncEngine, *, max_batch: int = 500, linger_ms: float = 0.0):
+    def __init__(self, engine: AsyncEngine, *, max_batch: int = 500, linger_ms: float = 0.0,
+                 hooks: Sequence[LogHook] = ()):
         self.engine = engine
+        self.hooks = tuple(hooks)
         self.max_batch = max_batch
         self.linger = linger_ms / 1000.0
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()  # None: stop
@@ -217,7 +234,7 @@ class DecisionWriter:
         if self.engine.dialect.name == "sqlite":
             return await self._write_sqlite(batch)
         async with self.engine.begin() as conn:
-            results, added = await conn.run_sync(_write_batch, batch)
+            results, added = await conn.run_sync(_write_batch, batch, self.hooks)
         self.rows += added
         return results, None
 
@@ -235,7 +252,7 @@ class DecisionWriter:
             await asyncio.sleep(_LOCK_POLL_S)
         try:
             with db.conn.begin():  # SQLAlchemy's view of the open transaction; commits it
-                results, added = _write_batch(db.conn, batch)
+                results, added = _write_batch(db.conn, batch, self.hooks)
         except BaseException:
             db.rollback()
             raise
@@ -356,7 +373,8 @@ def _abandon(batch: list[_Pending]) -> None:
                     log.exception("abandoning a side write failed")
 
 
-def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decision], int]:
+def _write_batch(conn: Connection, pending: list[_Pending], hooks: Sequence[LogHook] = ()
+                 ) -> tuple[list[Decision], int]:
     """One group commit's work inside an open transaction; returns results and rows added."""
     batch = [p.decision for p in pending]
     side: list[SideWrite] = []
@@ -365,13 +383,17 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
     pairs = {(d.portal, d.posting_id) for d in batch}
     known: dict[tuple[str, str, str], int] = {}
     latest: dict[tuple[str, str], int] = {}
+    latest_seq: dict[tuple[str, str], int] = {}
     for portal, posting_id, chash, version, seq_ in _logged(conn, raw, pairs):
         known[(portal, posting_id, chash)] = seq_
-        latest[(portal, posting_id)] = max(latest.get((portal, posting_id), 0), version)
+        if version > latest.get((portal, posting_id), 0):
+            latest[(portal, posting_id)] = version
+            latest_seq[(portal, posting_id)] = seq_
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     reviews: list[dict[str, Any]] = []
     out: list[Decision | int] = []
+    logged: list[Logged] = []
     fresh: dict[tuple[str, str, str], Decision] = {}
     for item in pending:
         d = item.decision
@@ -386,6 +408,8 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         latest[(d.portal, d.posting_id)] = version
         stored = d.model_copy(update={"version": version}) if d.version != version else d
         seq += 1
+        logged.append(Logged(stored, seq, latest_seq.get((d.portal, d.posting_id))))
+        latest_seq[(d.portal, d.posting_id)] = seq
         payload = item.payload if stored is d and item.payload is not None else canonical(stored)
         digest = row_hash(prev, seq, payload)
         rows.append({
@@ -418,6 +442,8 @@ def _write_batch(conn: Connection, pending: list[_Pending]) -> tuple[list[Decisi
         else:
             conn.exec_driver_sql("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1",
                                  (seq, prev))
+        for hook in hooks:
+            hook(conn, logged)
         run_side_writes(conn, side)
     return [loaded[o] if isinstance(o, int) else o for o in out], len(rows)
 

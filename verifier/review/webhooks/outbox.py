@@ -1,0 +1,112 @@
+"""Writing events to the outbox, always inside the transaction of what caused them.
+
+An event is queued only for a portal whose endpoint is enabled at that moment. The body is
+fixed when the event is written (the same bytes on every attempt, so a receiver can
+deduplicate by its `id`):
+
+    {"id": <event id>, "type": <event type>, "created_at": <RFC 3339>, "portal": <portal>,
+     "data": {...}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from uuid_utils import uuid7
+
+from verifier.models import Decision, Outcome
+from verifier.store.tables import decisions
+from verifier.store.webhook_tables import webhook_endpoints, webhook_outbox
+from verifier.store.writer import Logged
+
+DECISION_CREATED = "decision.created"
+DECISION_SUPERSEDED = "decision.superseded"
+REVIEW_RESOLVED = "review.resolved"
+EVENT_TYPES = (DECISION_CREATED, DECISION_SUPERSEDED, REVIEW_RESOLVED)
+_NOTIFY = (Outcome.flag, Outcome.reject)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event for one portal, before it is queued."""
+
+    portal: str
+    type: str
+    data: dict[str, Any]
+
+
+def _row(event: Event, now: datetime) -> dict[str, Any]:
+    event_id = str(uuid7())
+    body = orjson.dumps({
+        "id": event_id, "type": event.type,
+        "created_at": now.isoformat().replace("+00:00", "Z"),
+        "portal": event.portal, "data": event.data,
+    }).decode()
+    return {"event_id": event_id, "portal": event.portal, "event_type": event.type,
+            "body": body, "created_at": now, "status": "pending", "attempts": 0,
+            "next_attempt_at": now}
+
+
+def _subscribed(portals: Iterable[str]) -> Any:
+    return select(webhook_endpoints.c.portal).where(
+        webhook_endpoints.c.portal.in_(sorted(set(portals))),
+        webhook_endpoints.c.enabled.is_(True))
+
+
+def emit_sync(conn: Connection, events: list[Event]) -> int:
+    """Queue events on an open (synchronous) transaction; returns how many were queued."""
+    if not events:
+        return 0
+    wanted = set(conn.execute(_subscribed(e.portal for e in events)).scalars())
+    now = datetime.now(UTC)
+    rows = [_row(e, now) for e in events if e.portal in wanted]
+    if rows:
+        conn.execute(insert(webhook_outbox), rows)
+    return len(rows)
+
+
+async def emit(conn: AsyncConnection, events: list[Event]) -> int:
+    """Queue events on an open (async) transaction; returns how many were queued."""
+    return await conn.run_sync(emit_sync, events)
+
+
+def decision_data(d: Decision) -> dict[str, Any]:
+    """The decision as a portal sees it (without timings or the stored posting)."""
+    return d.model_dump(mode="json", exclude={"timings_ms", "posting"})
+
+
+def decision_events(conn: Connection, logged: list[Logged]) -> None:
+    """Decision writer hook: `decision.created` for new flag/reject decisions and
+    `decision.superseded` when a new version replaces an earlier decision."""
+    created = [lg for lg in logged if lg.decision.outcome in _NOTIFY]
+    replacing = [lg for lg in logged if lg.supersedes_seq is not None]
+    if not created and not replacing:
+        return
+    wanted = set(conn.execute(_subscribed(lg.decision.portal for lg in logged)).scalars())
+    events = [Event(lg.decision.portal, DECISION_CREATED, {"decision": decision_data(lg.decision)})
+              for lg in created if lg.decision.portal in wanted]
+    replacing = [lg for lg in replacing if lg.decision.portal in wanted]
+    if replacing:
+        seqs = [lg.supersedes_seq for lg in replacing]
+        old = {r.seq: r for r in conn.execute(
+            select(decisions.c.seq, decisions.c.decision_id, decisions.c.version,
+                   decisions.c.outcome).where(decisions.c.seq.in_(seqs)))}
+        for lg in replacing:
+            prev = old[lg.supersedes_seq]
+            d = lg.decision
+            events.append(Event(d.portal, DECISION_SUPERSEDED, {
+                "posting_id": d.posting_id,
+                "superseded": {"decision_id": prev.decision_id, "version": prev.version,
+                               "outcome": prev.outcome},
+                "by": {"decision_id": d.decision_id, "version": d.version,
+                       "outcome": d.outcome.value},
+            }))
+    if events:
+        now = datetime.now(UTC)
+        conn.execute(insert(webhook_outbox), [_row(e, now) for e in events])
