@@ -81,7 +81,8 @@ async def test_dead_letters_listed_and_redelivered_by_api(
     receiver.failing = False
     resp = await client.post(f"/v1/admin/webhooks/deliveries/{item['event_id']}/redeliver",
                              headers=ADMIN)
-    assert resp.status == 200 and (await resp.json())["status"] == "pending"
+    assert resp.status == 200  # queued again; the dispatcher may already have sent it
+    assert (await resp.json())["status"] in ("pending", "delivered")
 
     async def delivered() -> bool:
         page = await _json(client, "/v1/admin/webhooks/deliveries?status=delivered")
