@@ -19,18 +19,19 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2022, 6, 1, 12, 0, tzinfo=UTC)
 sys.path.insert(0, str(ROOT))
 
 from bench.keywords import rss_mb  # noqa: E402
 from tests.factories import make_posting  # noqa: E402
 from verifier.dedup.fingerprint import Fingerprint  # noqa: E402
 from verifier.dedup.index import FingerprintIndex, sqlite_reader  # noqa: E402
-from verifier.dedup.portal import portal_scope  # noqa: E402
 from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
-from verifier.pipeline.facts import posting_text  # noqa: E402
+from verifier.pipeline.facts import context, posting_text  # noqa: E402
 from verifier.store import migrate  # noqa: E402
 from verifier.store.db import create_engine  # noqa: E402
 from verifier.store.writer import run_side_writes  # noqa: E402
@@ -73,8 +74,7 @@ async def main() -> None:
         for i in range(a.preload):
             p = make_posting(posting_id=f"pre-{i}", description=text(rng),
                              enterprise={"name": f"北京测试{i % 3000}科技有限公司"})
-            with portal_scope(f"portal-{i % 3}"):
-                fact = await prov.resolve(p, posting_text(p))
+            fact = await prov.resolve(context(p, NOW, f"portal-{i % 3}"))
             # What the decision writer does with the fingerprint: commit it (a side write).
             async with engine.begin() as conn:
                 await conn.run_sync(run_side_writes, prov.side_writes(fact))
@@ -89,13 +89,11 @@ async def main() -> None:
             Fingerprint.of(normalize(p.description))
             fps.append((time.perf_counter() - t1) * 1e6)
             t1 = time.perf_counter()
-            with portal_scope("portal-x"):
-                entry = entry_of(p, pt, "portal-x")
-                await prov.lookup.similar(entry, remember=False)
+            entry = entry_of(p, pt, "portal-x")
+            await prov.lookup.similar(entry, remember=False)
             looks.append((time.perf_counter() - t1) * 1e6)
             t1 = time.perf_counter()
-            with portal_scope("portal-x"):
-                fact = await prov.resolve(p, pt)
+            fact = await prov.resolve(context(p, NOW, "portal-x"))
             times.append((time.perf_counter() - t1) * 1e6)
             hits += len(fact.hits) if fact else 0
         for name, xs in (("resolve", times), ("lookup only", looks), ("fingerprint only", fps)):

@@ -35,7 +35,7 @@ from verifier.families.keywords.lexicon import Entry, Lexicon, make_entries  # n
 from verifier.families.keywords.scan import Scanner  # noqa: E402
 from verifier.families.keywords.schema import PhraseSpec  # noqa: E402
 from verifier.models import Posting, Severity  # noqa: E402
-from verifier.pipeline.facts import Facts, posting_text  # noqa: E402
+from verifier.pipeline.facts import context  # noqa: E402
 from verifier.pipeline.pack import PackReader  # noqa: E402
 from verifier.text.normalize import normalize, translation_table  # noqa: E402
 
@@ -116,7 +116,7 @@ def run_check(check: KeywordsCheck, postings: list[Posting]) -> tuple[float, int
     made = 0
     t0 = time.process_time()
     for p in postings:
-        made += len(check.check(p, Facts(now=now, text=posting_text(p))))
+        made += len(check.check(context(p, now)))
     return time.process_time() - t0, made
 
 

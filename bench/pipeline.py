@@ -36,7 +36,7 @@ from verifier.eval.labels import load_corpus  # noqa: E402
 from verifier.eval.mapping import load_mapping, read_csv  # noqa: E402
 from verifier.models import Posting  # noqa: E402
 from verifier.pipeline.engine import Engine  # noqa: E402
-from verifier.pipeline.facts import Facts, posting_text, resolve_all  # noqa: E402
+from verifier.pipeline.facts import context, resolve_all  # noqa: E402
 from verifier.pipeline.offline import offline_engine  # noqa: E402
 from verifier.settings import Settings  # noqa: E402
 
@@ -86,15 +86,15 @@ async def _family_round(engine: Engine, postings: list[Posting]) -> dict[str, fl
         for p in postings:
             n += 1
             t0 = clock()
-            facts = Facts(now=p.submitted_at or NOW, text=posting_text(p))
-            await resolve_all(engine.providers, p, facts, engine.fact_timeout)
+            facts = context(p, p.submitted_at or NOW)
+            await resolve_all(engine.providers, facts, engine.fact_timeout)
             tot["(facts)"] += clock() - t0
             raw = []
             for check in engine.catalog.checks:
                 t0 = clock()
                 try:
-                    raw.extend(check.check(p, facts))
-                    check.tags(p, facts)
+                    raw.extend(check.check(facts))
+                    check.tags(facts)
                 except Exception:  # the engine counts these as findings; so do we
                     pass
                 tot[check.id] += clock() - t0

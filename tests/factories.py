@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier.models import Posting
-from verifier.pipeline.facts import Facts, posting_text
+from verifier.pipeline.facts import Facts, context
 
 BASE: dict[str, Any] = {
     "posting_id": "p-1",
@@ -41,7 +41,10 @@ def make_posting(**overrides: Any) -> Posting:
     return Posting.model_validate_json(__import__("json").dumps(posting_dict(**overrides)))
 
 
-def make_facts(posting: Posting, now: datetime | None = None, **values: Any) -> Facts:
-    """Facts for a posting, with fact values given by name."""
+def make_facts(posting: Posting, now: datetime | None = None, *, portal: str | None = None,
+               **values: Any) -> Facts:
+    """The evaluation context of a posting, with fact values given by name."""
     clock = now or posting.submitted_at or datetime(2022, 4, 15, tzinfo=UTC)
-    return Facts(now=clock, text=posting_text(posting), values=dict(values))
+    ctx = context(posting, clock, portal)
+    ctx.values.update(values)
+    return ctx

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import orjson
 from uuid_utils import uuid7
 
-from verifier.dedup.portal import portal_scope
 from verifier.models import Decision, Posting
 from verifier.obs.context import current_request_id
 from verifier.obs.metrics import count_decisions
@@ -81,8 +80,7 @@ class Verifier:
                 out.append(hit)
                 continue
             now = datetime.now(UTC)
-            with portal_scope(portal):  # the duplicate index keys fingerprints by portal
-                ev = await self.engine.evaluate(posting, now)
+            ev = await self.engine.evaluate(posting, now, portal=portal)
             slots.append(len(out))
             out.append(None)
             todo.append(build_decision(portal, posting, chash, ev, now))

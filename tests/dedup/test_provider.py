@@ -16,7 +16,6 @@ from tests.factories import make_facts, make_posting
 from verifier.dedup.batch import BandMemory, TailState
 from verifier.dedup.fact import DuplicateFact
 from verifier.dedup.index import FingerprintIndex, sqlite_reader
-from verifier.dedup.portal import current_portal, portal_scope
 from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
 from verifier.models import Finding, Posting, Severity
@@ -65,14 +64,13 @@ def posting(pid: str, employer: str, description: str = TEMPLATE, **kw: Any) -> 
 
 
 async def resolve(provider: DuplicatesProvider, portal: str, p: Posting) -> DuplicateFact:
-    with portal_scope(portal):
-        fact = await provider.resolve(p, posting_text(p))
+    fact = await provider.resolve(make_facts(p, portal=portal))
     assert isinstance(fact, DuplicateFact)
     return fact
 
 
 def judge(p: Posting, fact: DuplicateFact, **params: Any) -> list[Finding]:
-    return DuplicateCheck(DuplicateParams(**params)).check(p, make_facts(p, duplicates=fact))
+    return DuplicateCheck(DuplicateParams(**params)).check(make_facts(p, duplicates=fact))
 
 
 async def test_same_text_under_another_employer_on_another_portal(
@@ -224,8 +222,8 @@ async def test_unreadable_index_fails_closed(provider: DuplicatesProvider,
 
     monkeypatch.setattr("verifier.dedup.batch.tail", broken)
     p = posting("a-9", "北京甲乙信息技术有限公司")
-    with pytest.raises(OSError, match="disk gone"), portal_scope("portal-a"):
-        await provider.resolve(p, posting_text(p))
+    with pytest.raises(OSError, match="disk gone"):
+        await provider.resolve(make_facts(p, portal="portal-a"))
 
 
 def _entry(pid: str, employer: str = "北京甲乙信息技术有限公司", **kw: Any) -> Any:
@@ -279,7 +277,7 @@ async def test_unmigrated_database_leaves_the_fact_absent(tmp_path: Path) -> Non
         p = DuplicatesProvider(FingerprintIndex(eng))
         await p.start()
         post = posting("a-1", "北京甲乙信息技术有限公司")
-        assert await p.resolve(post, posting_text(post)) is None
+        assert await p.resolve(make_facts(post)) is None
     finally:
         await eng.dispose()
 
@@ -290,9 +288,8 @@ async def test_unmigrated_database_leaves_the_fact_absent(tmp_path: Path) -> Non
     ("not a url", "unknown"),
 ])
 def test_portal_without_scope_comes_from_the_source_url(url: str | None, expected: str) -> None:
-    assert current_portal(make_posting(source_url=url)) == expected
-    with portal_scope("zhaopin"):
-        assert current_portal(make_posting(source_url=url)) == "zhaopin"
+    assert make_facts(make_posting(source_url=url)).portal == expected
+    assert make_facts(make_posting(source_url=url), portal="zhaopin").portal == "zhaopin"
 
 
 async def test_reposts_of_one_other_employer_count_as_one_employer(

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import pytest
 
 from tests.factories import make_posting
-from verifier.families.base import Check, RuleSpec
-from verifier.models import Finding, Outcome, Posting, Severity
+from verifier.families.base import Check, Context, RuleSpec
+from verifier.models import Finding, Outcome, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.facts import FactProvider, Facts
-from verifier.text.normalize import PostingText
+from verifier.pipeline.facts import FactProvider
 
 REPO = Path(__file__).resolve().parents[2] / "rules"
 
@@ -28,38 +27,51 @@ def pack_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-class Boom(Check):
+class Boom(Check[Context]):
     """Always raises."""
 
     id = "boom"
     rules: ClassVar[dict[str, RuleSpec]] = {"boom.x": RuleSpec(Severity.info, "x")}
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         raise RuntimeError("kaput")
 
 
-class NeedsFact(Check):
-    """Reads the `slow` fact."""
+class ReadsSlow(Protocol):
+    @property
+    def slow(self) -> bool | None: ...
+
+
+class SlowContext(Context, ReadsSlow, Protocol):
+    """The context of a check that declares the `slow` fact."""
+
+
+class NeedsFact(Check[SlowContext]):
+    """Reads the `slow` fact (declared by its context type)."""
 
     id = "needs"
-    facts = ("slow",)
     rules: ClassVar[dict[str, RuleSpec]] = {"needs.hit": RuleSpec(Severity.info, "x")}
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
-        return [self.finding("needs.hit", "got")] if facts.get("slow") else []
+    def check(self, ctx: SlowContext) -> list[Finding]:
+        return [self.finding("needs.hit", "got")] if ctx.slow else []
+
+
+def test_declared_fact_slots_are_the_checks_facts() -> None:
+    assert NeedsFact.facts == ("slow",)
+    assert Boom.facts == ()
 
 
 class Failing(FactProvider):
     name = "slow"
 
-    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+    async def resolve(self, ctx: Context) -> Any:
         raise ConnectionError("registry down")
 
 
 class Works(FactProvider):
     name = "slow"
 
-    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+    async def resolve(self, ctx: Context) -> Any:
         return True
 
 
@@ -110,7 +122,7 @@ class Counting(FactProvider):
     def __init__(self) -> None:
         self.calls = 0
 
-    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+    async def resolve(self, ctx: Context) -> Any:
         self.calls += 1
         return True
 

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from tests.factories import make_posting
 from tests.precision.conftest import RULES, Decide, decisive, rules
-from verifier.dedup.portal import portal_scope
 from verifier.models import Outcome
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
@@ -65,16 +64,14 @@ async def test_portal_scope_flags_and_cites_its_basis(tmp_path: Path) -> None:
     """Under a portal that forbids them, the same posting flags, citing the portal's rule."""
     engine = Engine(Catalog.load(_scoped_pack(tmp_path)))
     posting = make_posting(title="酒店前台", description=RECEPTION)
-    with portal_scope("strict-portal"):
-        ev = await engine.evaluate(posting)
+    ev = await engine.evaluate(posting, portal="strict-portal")
     assert ev.outcome == Outcome.flag
     age = decisive(ev)["keywords.discrimination.age"]
     assert age.evidence.data["policy"] == {
         "scope": "portal:strict-portal",
         "basis": "平台发布规范第7条：不得设置与岗位无关的年龄、外貌条件"}
     assert "平台发布规范第7条" in age.message
-    with portal_scope("other-portal"):
-        other = await engine.evaluate(posting)
+    other = await engine.evaluate(posting, portal="other-portal")
     assert other.outcome == Outcome.approve
 
 

@@ -12,7 +12,6 @@ from tests.factories import make_facts, make_posting
 from verifier.families.content.region import RegionConsistencyCheck
 from verifier.families.registry.checks import RegistryCheck
 from verifier.families.registry.standing import RegistryStandingCheck
-from verifier.pipeline.facts import posting_text
 from verifier.pipeline.pack import PackReader
 from verifier.registry.capital import CapitalParser
 from verifier.registry.demo import DEMO_FILE, install_demo_registry
@@ -74,10 +73,10 @@ async def test_resolve_and_check(provider: RegistryProvider, checks: list[Any],
     province = "广东" if "uscc" in enterprise and enterprise["uscc"].startswith(("9144", "９")) \
         else "北京"
     posting = make_posting(enterprise=enterprise, location={"province": province})
-    value = await provider.resolve(posting, posting_text(posting))
+    value = await provider.resolve(make_facts(posting))
     assert value is not None and value.match == match
     facts = make_facts(posting, registry=value)
-    found = sorted({f.rule for c in checks for f in c.check(posting, facts)})
+    found = sorted({f.rule for c in checks for f in c.check(facts)})
     assert found == rules
     summary = provider.summary(value)
     assert (summary is None) == (value.record is None)
@@ -102,14 +101,14 @@ async def test_registered_places_and_region(
     branches: list[str], fires: bool,
 ) -> None:
     posting = make_posting(enterprise=enterprise, location={"province": province})
-    value = await provider.resolve(posting, posting_text(posting))
+    value = await provider.resolve(make_facts(posting))
     assert value is not None and value.record is not None
     assert (value.parent.division_code if value.parent else None) == parent
     assert [b.division_code for b in value.branches] == branches
     assert value.branch_data  # the demo registry links one branch to its parent
     pack = PackReader(RULES)
     region = RegionConsistencyCheck.load(pack)
-    found = region.check(posting, make_facts(posting, registry=value))
+    found = region.check(make_facts(posting, registry=value))
     assert [f.rule for f in found] == (["content.region_mismatch"] if fires else [])
 
 
@@ -134,10 +133,10 @@ async def test_showcase_postings_use_records_with_known_status(
     provider: RegistryProvider, checks: list[Any], case: dict[str, Any]
 ) -> None:
     posting = make_posting(**{"location": {"province": "北京"}, **case["posting"]})
-    value = await provider.resolve(posting, posting_text(posting))
+    value = await provider.resolve(make_facts(posting))
     assert value is not None
     if value.record is not None:
         assert value.record.status is not Status.unknown, value.record.name
     facts = make_facts(posting, registry=value)
-    found = sorted({f.rule for c in checks for f in c.check(posting, facts)})
+    found = sorted({f.rule for c in checks for f in c.check(facts)})
     assert found == sorted(case["expect"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from verifier.dedup.index import Entry
@@ -29,6 +29,14 @@ class DuplicateHit:
     employer: int | None = None
     """The other posting's employer as a number local to this fact (equal numbers: the same
     employer), so that a check can count employers without learning who they are."""
+
+
+class ReadsDuplicates(Protocol):
+    """Fact slot of a check's context: the near-duplicate fact (declare it to read it)."""
+
+    @property
+    def duplicates(self) -> DuplicateFact | None:
+        """Near-duplicates among postings seen; None when duplicate detection is off."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from verifier.dedup.batch import MirroredLookup, upsert_many
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
-from verifier.dedup.portal import current_portal
+from verifier.families.base import Context
 from verifier.models import Posting
 from verifier.pipeline.facts import FactProvider, GroupedWrite, SideWrite
 from verifier.registry.names import parse_cached
@@ -147,13 +147,13 @@ class DuplicatesProvider(FactProvider):
         if self._error:
             log.warning("duplicate index unavailable: %s", self._error)
 
-    async def resolve(self, posting: Posting, text: PostingText) -> DuplicateFact | None:
+    async def resolve(self, ctx: Context) -> DuplicateFact | None:
         """Similar other postings (stored, or recorded moments ago) and this posting's entry."""
         if self._error is not None:
             raise IndexUnavailable(self._error)
         if self._absent:
             return None
-        entry = entry_of(posting, text, current_portal(posting))
+        entry = entry_of(ctx.posting, ctx.text, ctx.portal)
         # The employer's own reposts on this portal are not duplicates in either rule's sense
         # (and are the commonest near-duplicates): not described.
         others = [o for o in await self.lookup.similar(entry, remember=self.record)

@@ -7,8 +7,15 @@ unknown keys, and two methods:
 - `load(pack)`: classmethod, reads the check's own files from the rule pack through the
   `PackReader` (which records them for the fingerprint and reports errors with file and
   line) and returns a ready instance. One-time work (automata, indexes) happens here.
-- `check(posting, facts)`: pure. Never awaits, never touches the network, the database,
-  the clock or the environment; `facts.now` is the clock. Returns findings.
+- `check(ctx)`: pure. Never awaits, never touches the network, the database, the clock or
+  the environment; `ctx.now` is the clock. Returns findings.
+
+The evaluation context a check reads is typed: `Context` (posting, normalized text, clock,
+portal, per-posting memo) plus the fact slots the check declares by the type it subclasses,
+e.g. ``class RegionCheck(Check[RegionContext])`` with
+``class RegionContext(Context, ReadsRegistry, Protocol)``. `mypy --strict` refuses a read of
+a slot the check did not declare, and the slots declared are the facts the engine resolves
+for it (`Check.facts`, derived from the type).
 
 Checks are discovered from the modules of the `verifier.families` packages: adding a family
 is adding a package (and its files under `rules/`), never editing the engine.
@@ -17,16 +24,64 @@ is adding a package (and its files under `rules/`), never editing the engine.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from verifier.models import Evidence, Finding, Posting, Severity, Span
 
 if TYPE_CHECKING:
-    from verifier.pipeline.facts import Facts
     from verifier.pipeline.pack import PackReader
+    from verifier.text.match import Folder, Joined
+    from verifier.text.normalize import PostingText
+
+T = TypeVar("T")
+
+
+class Context(Protocol):
+    """What every check may read about one posting (facts come from declared slots)."""
+
+    @property
+    def posting(self) -> Posting:
+        """The posting as submitted."""
+
+    @property
+    def text(self) -> PostingText:
+        """Its free-text fields, normalized on first use (offsets are the original's)."""
+
+    @property
+    def now(self) -> datetime:
+        """The clock: the posting's `submitted_at`, else the evaluation time."""
+
+    @property
+    def portal(self) -> str:
+        """The portal the posting came from (the API key's, else its source URL's host)."""
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """Work several checks share for this posting, built once."""
+
+    def joined(self, folder: Folder, names: list[str]) -> Joined:
+        """The named fields' compact form (keywords and contact share it), built once."""
+
+
+C = TypeVar("C", bound=Context, contravariant=True)
+
+
+def fact_slots(ctx_type: Any) -> tuple[str, ...]:
+    """The fact slots a context type declares: properties of its protocols beyond `Context`."""
+    if not isinstance(ctx_type, type):
+        return ()
+    base = set(vars(Context))
+    names: list[str] = []
+    for klass in ctx_type.__mro__:
+        if klass is Context or not getattr(klass, "_is_protocol", False):
+            continue
+        names.extend(n for n, v in vars(klass).items()
+                     if isinstance(v, property) and n not in base and n not in names)
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -44,8 +99,8 @@ class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Check(ABC):
-    """Base class of every check family."""
+class Check(ABC, Generic[C]):
+    """Base class of every check: `Check[Context]`, or `Check[X]` where X adds fact slots."""
 
     id: ClassVar[str]
     version: ClassVar[str] = "1"
@@ -54,8 +109,17 @@ class Check(ABC):
     params_file: ClassVar[str | None] = None
     """Path under `rules/` of a TOML file validated by `Params`; None for no params."""
     facts: ClassVar[tuple[str, ...]] = ()
-    """Names of the facts this check reads (providers whose fact no loaded check reads are
-    not asked: a family disabled in `policy.toml` costs nothing)."""
+    """Names of the facts this check reads, derived from its context type (providers whose
+    fact no loaded check reads are not asked: a disabled family costs nothing)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "facts" in vars(cls):
+            return  # declared by hand (tests of the engine's fail-closed path)
+        for base in vars(cls).get("__orig_bases__", ()):
+            args = get_args(base)
+            if args and getattr(base, "__origin__", None) is Check:
+                cls.facts = fact_slots(args[0])
 
     def __init__(self, params: Any) -> None:
         self.params = params
@@ -67,10 +131,10 @@ class Check(ABC):
         return cls(params)
 
     @abstractmethod
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
-        """Judge one posting. Pure: no I/O, no clock (use `facts.now`)."""
+    def check(self, ctx: C) -> list[Finding]:
+        """Judge one posting. Pure: no I/O, no clock (use `ctx.now`)."""
 
-    def tags(self, posting: Posting, facts: Facts) -> list[str]:
+    def tags(self, ctx: C) -> list[str]:
         """Tags this check gives the decision (campaign, 专精特新 ...); none by default."""
         return []
 

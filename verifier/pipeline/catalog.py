@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from verifier.families.base import Check, RuleSpec
 from verifier.models import RuleInfo, Severity
@@ -37,7 +37,9 @@ ENGINE_RULES: dict[str, RuleSpec] = {
 }
 
 
-def _disabled_checks(reader: PackReader, classes: list[type[Check]], strict: bool) -> set[str]:
+def _disabled_checks(
+    reader: PackReader, classes: list[type[Check[Any]]], strict: bool
+) -> set[str]:
     """`disabled_checks` of policy.toml (read again, validated, below); unknown ids refused."""
     parsed = reader.child().toml("policy.toml")  # problems are reported by the full read
     if parsed is None:
@@ -73,11 +75,11 @@ def _reference(reader: PackReader, issues: list[RuleIssue], *, required: bool) -
     return ref
 
 
-def discover_checks() -> list[type[Check]]:
+def discover_checks() -> list[type[Check[Any]]]:
     """Every concrete Check subclass defined in a module of a `verifier.families` package."""
     import verifier.families as pkg
 
-    found: list[type[Check]] = []
+    found: list[type[Check[Any]]] = []
     for family in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         if not family.ispkg or family.name.startswith("_"):
             continue
@@ -101,7 +103,7 @@ class Catalog:
     """A loaded, validated rule pack."""
 
     root: Path
-    checks: list[Check]
+    checks: list[Check[Any]]
     policy: Policy
     rules_version: str
     rules: dict[str, tuple[str, str, RuleSpec]]  # rule id -> (check id, check version, spec)
@@ -118,7 +120,7 @@ class Catalog:
         return frozenset(f for c in self.checks for f in c.facts)
 
     @classmethod
-    def load(cls, root: Path, classes: list[type[Check]] | None = None) -> Catalog:
+    def load(cls, root: Path, classes: list[type[Check[Any]]] | None = None) -> Catalog:
         """Load and validate the pack under `root`; raise RulePackError listing every issue."""
         root = Path(root)
         issues: list[RuleIssue] = []
@@ -132,7 +134,7 @@ class Catalog:
         # Policy entries may still name rules of disabled checks (they just never apply).
         off_rules = {rid for k in classes if k.id in disabled for rid in k.rules}
         classes = [k for k in classes if k.id not in disabled]
-        checks: list[Check] = []
+        checks: list[Check[Any]] = []
         rules: dict[str, tuple[str, str, RuleSpec]] = {
             rid: ("engine", "1", spec) for rid, spec in ENGINE_RULES.items()
         }

@@ -12,11 +12,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from verifier.dedup.portal import current_portal
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
 from verifier.obs.metrics import observe_check
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.facts import FactProvider, Facts, SideWrite, posting_text, resolve_all
+from verifier.pipeline.facts import FactProvider, SideWrite, context, resolve_all
 
 
 @dataclass(frozen=True)
@@ -48,19 +47,21 @@ class Engine:
         """Put a new catalog in force (atomic: one attribute assignment)."""
         self.catalog = catalog
 
-    async def evaluate(self, posting: Posting, now: datetime | None = None) -> Evaluation:
-        """Judge one posting."""
+    async def evaluate(
+        self, posting: Posting, now: datetime | None = None, *, portal: str | None = None
+    ) -> Evaluation:
+        """Judge one posting (from `portal`: the API key's; by default its source URL's host)."""
         catalog = self.catalog
         t0 = time.perf_counter()
         clock = posting.submitted_at or now or datetime.now(UTC)
-        facts = Facts(now=clock, text=posting_text(posting))
+        facts = context(posting, clock, portal)
         # Only facts some loaded check declares (`Check.facts`); a check reading one it did
         # not declare fails closed instead of silently seeing "no such fact".
         needed = catalog.facts
         for p in self.providers:
             if p.name not in needed:
                 facts.errors[p.name] = "not looked up: no loaded check declares this fact"
-        await resolve_all([p for p in self.providers if p.name in needed], posting, facts,
+        await resolve_all([p for p in self.providers if p.name in needed], facts,
                           self.fact_timeout)
         t1 = time.perf_counter()
         raw: list[Finding] = []
@@ -68,13 +69,13 @@ class Engine:
         for check in catalog.checks:
             c0 = time.perf_counter()
             try:
-                raw.extend(check.check(posting, facts))
-                tags.extend(check.tags(posting, facts))
+                raw.extend(check.check(facts))
+                tags.extend(check.tags(facts))
             except Exception as exc:  # any check failure fails closed
                 raw.append(_failed(check.id, exc))
             observe_check(check.id, time.perf_counter() - c0)
         campaigns = frozenset(([posting.campaign] if posting.campaign else []) + tags)
-        verdict = catalog.policy.apply(raw, campaigns, current_portal(posting))
+        verdict = catalog.policy.apply(raw, campaigns, facts.portal)
         enterprise = None
         for p in self.providers:
             if p.name in facts.values:

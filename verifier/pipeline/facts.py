@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from verifier.families.base import Context
 from verifier.models import EnterpriseSummary, Posting
 from verifier.obs.metrics import observe_fact
 from verifier.text.match import Folder, Joined
@@ -65,10 +67,13 @@ class FactUnavailable(Exception):
 
 @dataclass
 class Facts:
-    """What the checks may read about one posting: the clock, the text, resolved facts."""
+    """The evaluation context of one posting: what the checks read (see `Context`), the
+    resolved fact values behind the slots checks declare, and the provider errors."""
 
+    posting: Posting
     now: datetime
     text: PostingText
+    portal: str = "unknown"
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
@@ -76,6 +81,13 @@ class Facts:
     """Statements a provider wants committed together with this posting's decision (e.g. its
     duplicate-detection fingerprint): run by the decision writer inside the same group-commit
     transaction, only when the decision is new (not an idempotent retry)."""
+
+    def __getattr__(self, name: str) -> Any:
+        """A fact slot (`ctx.registry` ...): its value, None when no provider gave one;
+        raises FactUnavailable when its provider failed or was not asked."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name)
 
     def get(self, name: str) -> Any:
         """A resolved fact; raises FactUnavailable when its provider failed."""
@@ -98,13 +110,29 @@ class Facts:
             key, lambda: folder.join_original([self.text.fields.get(n) or "" for n in names]))
 
 
+def default_portal(posting: Posting) -> str:
+    """The portal of a posting decided without one: its source URL's host, else ``unknown``."""
+    if posting.source_url:
+        host = urlsplit(posting.source_url).hostname or ""
+        parts = host.split(".")
+        if len(parts) >= 2:
+            return ".".join(parts[-2:])[:64]
+    return "unknown"
+
+
+def context(posting: Posting, now: datetime, portal: str | None = None) -> Facts:
+    """A fresh evaluation context for one posting."""
+    return Facts(posting=posting, now=now, text=posting_text(posting),
+                 portal=portal or default_portal(posting))
+
+
 class FactProvider(ABC):
     """Resolves one named fact for a posting. May do I/O; must not mutate the posting."""
 
     name: ClassVar[str]
 
     @abstractmethod
-    async def resolve(self, posting: Posting, text: PostingText) -> Any:
+    async def resolve(self, ctx: Context) -> Any:
         """The fact's value for this posting ("not found" is a value, not an exception)."""
 
     async def start(self) -> None:  # noqa: B027 - optional hook, empty by default
@@ -136,9 +164,7 @@ def posting_text(posting: Posting) -> PostingText:
     )
 
 
-async def resolve_all(
-    providers: list[FactProvider], posting: Posting, facts: Facts, time_limit: float
-) -> None:
+async def resolve_all(providers: list[FactProvider], facts: Facts, time_limit: float) -> None:
     """Run every provider concurrently; failures and time-outs become `facts.errors`."""
     if not providers:
         return
@@ -150,7 +176,7 @@ async def resolve_all(
             # asyncio.timeout, not wait_for: no task per provider, so a provider that
             # answers from memory without suspending costs no event-loop round trip.
             async with asyncio.timeout(time_limit):
-                value = await p.resolve(posting, facts.text)
+                value = await p.resolve(facts)
             facts.values[p.name] = value
             facts.side_writes.extend(p.side_writes(value))
         except TimeoutError:

@@ -50,9 +50,11 @@ class RecordingEngine(Engine):
         super().__init__(*args, **kwargs)
         self.db = db
 
-    async def evaluate(self, posting: Posting, now: datetime | None = None) -> Evaluation:
+    async def evaluate(
+        self, posting: Posting, now: datetime | None = None, *, portal: str | None = None
+    ) -> Evaluation:
         """Evaluate, then commit the side writes in one transaction."""
-        ev = await super().evaluate(posting, now)
+        ev = await super().evaluate(posting, now, portal=portal)
         if ev.side_writes:
             async with self.db.begin() as conn:
                 await conn.run_sync(run_side_writes, ev.side_writes)

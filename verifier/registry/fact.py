@@ -1,17 +1,26 @@
 """The `registry` fact: what the registry says about a posting's employer.
 
-Built by `verifier.registry.provider` (I/O) and read by the registry checks (pure). Tests
+Built by `verifier.registry.provider` (I/O) and read by the registry and content checks (pure)
+through the `ReadsRegistry` slot of their context. Tests
 build it directly. "Not found" is a value (`record is None`), never an exception.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from verifier.registry.match import NameMatch
 from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.registry.uscc import CodeCheck
+
+
+class ReadsRegistry(Protocol):
+    """Fact slot of a check's context: the registry fact (declare it to read it)."""
+
+    @property
+    def registry(self) -> RegistryFact | None:
+        """What the registry says about the employer; None when no registry is configured."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from verifier.families.base import Context
 from verifier.models import EnterpriseSummary, Posting
 from verifier.pipeline.facts import FactProvider
 from verifier.registry.fact import RegistryFact
@@ -26,7 +27,6 @@ from verifier.registry.names import parse_cached
 from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.registry.uscc import validate_uscc
 from verifier.store.registry_repo import EPOCH
-from verifier.text.normalize import PostingText
 
 if TYPE_CHECKING:
     from verifier.resources import Resources
@@ -66,13 +66,13 @@ class RegistryProvider(FactProvider):
         else:
             await self.lookup.refresh()
 
-    async def resolve(self, posting: Posting, text: PostingText) -> RegistryFact | None:
+    async def resolve(self, ctx: Context) -> RegistryFact | None:
         """Code first, name second; candidates always. None while the registry is empty."""
         if self._error is not None:
             raise RegistryUnavailable(self._error)
         if self.size == 0:
             return None  # no registry data loaded: the checks only validate the code
-        fact = await self._resolve(posting)
+        fact = await self._resolve(ctx.posting)
         return fact if fact.record is None else await self._with_places(fact, fact.record)
 
     async def _with_places(self, fact: RegistryFact, rec: EnterpriseRecord) -> RegistryFact:

@@ -7,14 +7,21 @@ portal entered them as numbers; the text fills in what they lack (unit, months p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from verifier.models import Posting, Span
 from verifier.text.salary import SalaryParse, Unit, parse
 
-if TYPE_CHECKING:
-    from verifier.pipeline.facts import Facts
+T = TypeVar("T")
+
+
+class Memo(Protocol):
+    """Per-posting memo (the evaluation context's): work built once per posting."""
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """The value under `key`, built on first use."""
 
 TEXT_FIELD = "salary.text"
 
@@ -32,14 +39,15 @@ def text_parse(posting: Posting) -> SalaryParse | None:
     return parse_cached(posting.salary.text)
 
 
-def stated_salary(posting: Posting, facts: Facts | None = None) -> SalaryParse | None:
+def stated_salary(posting: Posting, memo: Memo | None = None) -> SalaryParse | None:
     """The salary to judge: structured figures when given, else the text; None when absent.
 
-    With `facts`, built once per posting and shared by every salary check.
+    With `memo` (the evaluation context), built once per posting and shared by every
+    salary check.
     """
-    if facts is None:
+    if memo is None:
         return _stated(posting)
-    return facts.memo("salary.stated", lambda: _stated(posting))
+    return memo.memo("salary.stated", lambda: _stated(posting))
 
 
 def _stated(posting: Posting) -> SalaryParse | None:

@@ -52,14 +52,14 @@ OUT = "2022-06-01T08:00:00+08:00"
 def test_campaign_rules(overrides: dict[str, Any], rules: list[str], tags: list[str]) -> None:
     posting = make_posting(**overrides)
     facts = make_facts(posting)
-    assert sorted(f.rule for f in CHECK.check(posting, facts)) == rules
-    assert CHECK.tags(posting, facts) == tags
+    assert sorted(f.rule for f in CHECK.check(facts)) == rules
+    assert CHECK.tags(facts) == tags
 
 
 def test_experience_span_points_into_original_text() -> None:
     desc = "负责产品测试。要求５年以上工作经验。"
     posting = make_posting(campaign="2022-sme-100day", submitted_at=IN, description=desc)
-    (finding,) = CHECK.check(posting, make_facts(posting))
+    (finding,) = CHECK.check(make_facts(posting))
     (span,) = finding.evidence.spans
     assert desc[span.start:span.end] == span.text == "５年以上工作经验"
     assert finding.evidence.data["years"] == 5
@@ -72,11 +72,11 @@ def test_alias_precedence_is_campaign_order_then_field_not_position() -> None:
     posting = make_posting(title="春风行动 测试工程师", description="本岗位参加百日招聘。",
                            submitted_at=OUT)
     facts = make_facts(posting)
-    assert check.tags(posting, facts) == ["春风行动2023"]  # title before description
+    assert check.tags(facts) == ["春风行动2023"]  # title before description
     posting = make_posting(description="春风行动、百日招聘联合岗位。", submitted_at=OUT)
     facts = make_facts(posting)
-    (found,) = check.check(posting, facts)
+    (found,) = check.check(facts)
     assert found.rule == "campaign.outside_phase"
     assert found.evidence.spans[0].text == "百日招聘"  # first campaign wins, not first in text
-    assert check.tags(posting, facts) == ["百日招聘2022"]
-    assert CampaignCheck([]).tags(posting, facts) == []
+    assert check.tags(facts) == ["百日招聘2022"]
+    assert CampaignCheck([]).tags(facts) == []

@@ -37,7 +37,7 @@ CHECK = ContentCheck(ContentParams())
 )
 def test_content_rules(overrides: dict[str, Any], rules: list[str]) -> None:
     posting = make_posting(**overrides)
-    got = CHECK.check(posting, make_facts(posting))
+    got = CHECK.check(make_facts(posting))
     assert sorted(f.rule for f in got) == sorted(rules)
     for f in got:
         assert f.message and any("\u4e00" <= c <= "\u9fff" for c in f.message)
@@ -46,6 +46,6 @@ def test_content_rules(overrides: dict[str, Any], rules: list[str]) -> None:
 def test_thresholds_are_params() -> None:
     strict = ContentCheck(ContentParams(min_description_chars=500, max_headcount=2))
     posting = make_posting(headcount=3)
-    got = {f.rule: f for f in strict.check(posting, make_facts(posting))}
+    got = {f.rule: f for f in strict.check(make_facts(posting))}
     assert got["content.headcount_invalid"].evidence.data == {"headcount": 3, "min": 1, "max": 2}
     assert got["content.description_short"].evidence.data["threshold"] == 500

@@ -45,7 +45,7 @@ def check() -> ProfileAdCheck:
 def test_profile_is_ad(check: ProfileAdCheck, overrides: dict[str, Any],
                        fields: list[str]) -> None:
     p = make_posting(**overrides)
-    found = check.check(p, make_facts(p))
+    found = check.check(make_facts(p))
     assert [f.evidence.data["field"] for f in found] == fields
     for f in found:
         assert f.rule == "content.profile_is_ad"

@@ -98,7 +98,7 @@ def test_region(check: RegionConsistencyCheck, why: str, location: dict[str, Any
                 value: RegistryFact, severity: Severity | None,
                 distances: list[str | None]) -> None:
     p = make_posting(location=location)
-    found = check.check(p, make_facts(p, registry=value))
+    found = check.check(make_facts(p, registry=value))
     if severity is None:
         assert found == [], why
         return
@@ -114,19 +114,19 @@ def test_region(check: RegionConsistencyCheck, why: str, location: dict[str, Any
 
 def test_message_names_places_and_branches(check: RegionConsistencyCheck) -> None:
     p = make_posting(location=loc("上海", "上海"))
-    (f,) = check.check(p, make_facts(p, registry=fact(branches=(branch("440300"),))))
+    (f,) = check.check(make_facts(p, registry=fact(branches=(branch("440300"),))))
     assert f.message == ("工作地点（上海）与企业“新疆远航商贸有限公司”的登记地及其1个分支机构"
                          "所在地（新疆维吾尔自治区、广东省）均既不同省也不相邻。")
-    (g,) = check.check(p, make_facts(p, registry=fact()))
+    (g,) = check.check(make_facts(p, registry=fact()))
     assert g.message.endswith("既不同省也不相邻，且该企业未登记分支机构。")
-    (h,) = check.check(p, make_facts(p, registry=fact(branch_data=False)))
+    (h,) = check.check(make_facts(p, registry=fact(branch_data=False)))
     assert h.message.endswith("既不同省也不相邻，登记数据不含分支机构信息。")
 
 
 def test_nothing_without_a_record(check: RegionConsistencyCheck) -> None:
     p = make_posting(location=loc("上海"))
-    assert check.check(p, make_facts(p)) == []
-    assert check.check(p, make_facts(p, registry=RegistryFact("x"))) == []
+    assert check.check(make_facts(p)) == []
+    assert check.check(make_facts(p, registry=RegistryFact("x"))) == []
 
 
 def test_failed_registry_fails_closed(check: RegionConsistencyCheck) -> None:
@@ -134,7 +134,7 @@ def test_failed_registry_fails_closed(check: RegionConsistencyCheck) -> None:
     facts = make_facts(p)
     facts.errors["registry"] = "down"
     with pytest.raises(FactUnavailable):
-        check.check(p, facts)
+        check.check(facts)
 
 
 def test_near_province_only_makes_neighbours_far(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_near_province_only_makes_neighbours_far(tmp_path: Path) -> None:
     strict = RegionConsistencyCheck.load(pack)
     assert pack.issues == []
     p = make_posting(location=loc("甘肃"))
-    (f,) = strict.check(p, make_facts(p, registry=fact()))
+    (f,) = strict.check(make_facts(p, registry=fact()))
     assert f.evidence.data["places"][0]["distance"] == "neighbour"
     assert "不在同一省份" in f.message
 

@@ -54,7 +54,7 @@ def test_headcount_vs_size(check: RegistryConsistencyCheck, rec: dict[str, Any],
                            expect: tuple[str, Severity] | None) -> None:
     p = make_posting(headcount=headcount, description=DESC)
     fact = RegistryFact("x", record=record(**rec), match="uscc", score=100.0)
-    found = [f for f in check.check(p, make_facts(p, registry=fact))
+    found = [f for f in check.check(make_facts(p, registry=fact))
              if f.rule == "content.headcount_vs_size"]
     if expect is None:
         assert found == []
@@ -80,7 +80,7 @@ def test_scope(check: RegistryConsistencyCheck, title: str, rec: dict[str, Any],
                fires: bool) -> None:
     p = make_posting(title=title, description=DESC)
     fact = RegistryFact("x", record=record(**rec), match="uscc", score=100.0)
-    found = [f for f in check.check(p, make_facts(p, registry=fact))
+    found = [f for f in check.check(make_facts(p, registry=fact))
              if f.rule == "content.scope_mismatch"]
     assert bool(found) is fires
     if fires:
@@ -93,8 +93,8 @@ def test_scope(check: RegistryConsistencyCheck, title: str, rec: dict[str, Any],
 
 def test_no_registry_record_no_findings(check: RegistryConsistencyCheck) -> None:
     p = make_posting(headcount=900, title="厨师")
-    assert check.check(p, make_facts(p)) == []
-    assert check.check(p, make_facts(p, registry=RegistryFact("x"))) == []
+    assert check.check(make_facts(p)) == []
+    assert check.check(make_facts(p, registry=RegistryFact("x"))) == []
 
 
 def test_failed_registry_fails_closed(check: RegistryConsistencyCheck) -> None:
@@ -102,7 +102,7 @@ def test_failed_registry_fails_closed(check: RegistryConsistencyCheck) -> None:
     facts = make_facts(p)
     facts.errors["registry"] = "down"
     with pytest.raises(FactUnavailable):
-        check.check(p, facts)
+        check.check(facts)
 
 
 @pytest.mark.parametrize(("kw", "staff"), [

@@ -48,7 +48,7 @@ def test_requirements(check: RequirementsCheck, overrides: dict[str, Any],
     data = {"description": PERKS, **overrides}
     p = make_posting(**{k: v for k, v in data.items() if v is not None},
                      **{k: None for k, v in data.items() if v is None})
-    found = check.check(p, make_facts(p))
+    found = check.check(make_facts(p))
     assert [f.score for f in found] == ([] if score is None else [score])
     for f in found:
         assert f.rule == "content.requirements_implausible"
@@ -59,7 +59,7 @@ def test_requirements(check: RequirementsCheck, overrides: dict[str, Any],
 
 def test_licensed_evidence_names_the_licence(check: RequirementsCheck) -> None:
     p = make_posting(title="医生", education="学历不限", experience="经验不限", description=PERKS)
-    (f,) = check.check(p, make_facts(p))
+    (f,) = check.check(make_facts(p))
     assert f.evidence.data["licensed"] is True
     assert "执业医师" in f.evidence.data["licence"]
     assert "执业医师" in f.message

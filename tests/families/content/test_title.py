@@ -46,7 +46,7 @@ CASES = [
 def test_title_vs_duties(check: TitleMismatchCheck, title: str, description: str, fires: bool,
                          family: str | None) -> None:
     p = make_posting(title=title, description=description)
-    found = check.check(p, make_facts(p))
+    found = check.check(make_facts(p))
     assert [f.rule for f in found] == (["content.title_mismatch"] if fires else [])
     if fires:
         ev = found[0].evidence
@@ -60,7 +60,7 @@ def test_title_vs_duties(check: TitleMismatchCheck, title: str, description: str
 
 def test_full_width_title_is_read_after_normalization(check: TitleMismatchCheck) -> None:
     p = make_posting(title="ＪＡＶＡ开发", description=CATERING)
-    found = check.check(p, make_facts(p))
+    found = check.check(make_facts(p))
     assert found and found[0].evidence.spans[0].text == "ＪＡＶＡ"
 
 

@@ -51,14 +51,14 @@ def test_duplicate_rules(shingles: int, hits: list[DuplicateHit],
                          expect: list[tuple[str, Severity]]) -> None:
     p = make_posting()
     fact = DuplicateFact("fp-self", shingles, tuple(hits))
-    found = DuplicateCheck(DuplicateParams()).check(p, make_facts(p, duplicates=fact))
+    found = DuplicateCheck(DuplicateParams()).check(make_facts(p, duplicates=fact))
     assert [(f.rule, f.severity) for f in found] == expect
 
 
 def test_no_index_no_findings_and_failed_index_fails_closed() -> None:
     p = make_posting()
-    assert DuplicateCheck(DuplicateParams()).check(p, make_facts(p)) == []
+    assert DuplicateCheck(DuplicateParams()).check(make_facts(p)) == []
     facts = make_facts(p)
     facts.errors["duplicates"] = "timed out"
     with pytest.raises(FactUnavailable):
-        DuplicateCheck(DuplicateParams()).check(p, facts)
+        DuplicateCheck(DuplicateParams()).check(facts)

@@ -33,7 +33,7 @@ def check() -> KeywordsCheck:
 
 def run(check: KeywordsCheck, **kw: object) -> dict[str, Finding]:
     posting = make_posting(**kw)
-    return {f.rule: f for f in check.check(posting, make_facts(posting))}
+    return {f.rule: f for f in check.check(make_facts(posting))}
 
 
 def test_pack_holds_every_csv_phrase_once() -> None:

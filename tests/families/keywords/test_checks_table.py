@@ -275,7 +275,7 @@ def check() -> KeywordsCheck:
 
 def _run(check: KeywordsCheck, text: str, **kw: str) -> list[Finding]:
     posting = make_posting(description=text, **kw)
-    return check.check(posting, make_facts(posting))
+    return check.check(make_facts(posting))
 
 
 def test_table_sizes() -> None:

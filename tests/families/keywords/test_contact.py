@@ -24,7 +24,7 @@ def check() -> ContactCheck:
 
 def run(check: ContactCheck, **kw: object) -> list[Finding]:
     posting = make_posting(**kw)
-    return check.check(posting, make_facts(posting))
+    return check.check(make_facts(posting))
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def run(check: Any, posting_kw: dict[str, Any], f: RegistryFact | None,
     posting = make_posting(**posting_kw)
     now = datetime(on.year, on.month, on.day, tzinfo=UTC) if on else None
     facts = make_facts(posting, now, registry=f)
-    return check.check(posting, facts)  # type: ignore[no-any-return]
+    return check.check(facts)  # type: ignore[no-any-return]
 
 
 def rules_of(found: list[Finding]) -> list[tuple[str, Severity]]:
@@ -237,9 +237,9 @@ def test_zjtx_claims_and_tags(standing: RegistryStandingCheck, description: str,
                               expected: list[tuple[str, Severity]], tags: list[str]) -> None:
     posting = make_posting(description=description)
     facts = make_facts(posting, registry=fact(rec(recognitions=recognitions)))
-    found = standing.check(posting, facts)
+    found = standing.check(facts)
     assert rules_of(found) == expected
-    assert standing.tags(posting, facts) == tags
+    assert standing.tags(facts) == tags
     if found:
         span = found[0].evidence.spans[0]
         assert description[span.start:span.end] == span.text
@@ -249,7 +249,7 @@ def test_sme_tag(standing: RegistryStandingCheck) -> None:
     posting = make_posting()
     small = make_facts(posting, registry=fact(rec(size_class=SizeClass.small)))
     large = make_facts(posting, registry=fact(rec(size_class=SizeClass.large)))
-    assert (standing.tags(posting, small), standing.tags(posting, large)) == (["SME"], [])
+    assert (standing.tags(small), standing.tags(large)) == (["SME"], [])
 
 
 def test_no_record_no_standing_findings(standing: RegistryStandingCheck) -> None:

@@ -25,7 +25,7 @@ def check() -> SalaryCheck:
 
 def _run(check: SalaryCheck, salary: dict[str, Any] | None) -> list[Finding]:
     posting = make_posting(salary=salary) if salary is not None else make_posting(salary=None)
-    return check.check(posting, make_facts(posting))
+    return check.check(make_facts(posting))
 
 
 CASES: list[tuple[dict[str, Any] | None, list[str], str | None]] = [
@@ -73,10 +73,10 @@ def test_bait_range_evidence(check: SalaryCheck) -> None:
 def test_negotiable_cites_the_law_and_is_configurable() -> None:
     lenient = SalaryCheck(SalaryParams(negotiable_severity="info", flag_missing=False))
     posting = make_posting(salary={"text": "面议"})
-    found = lenient.check(posting, make_facts(posting))
+    found = lenient.check(make_facts(posting))
     assert found[0].severity == "info" and "第二十四条" in found[0].evidence.data["legal_basis"]
     bare = make_posting(salary=None)
-    assert lenient.check(bare, make_facts(bare)) == []
+    assert lenient.check(make_facts(bare)) == []
 
 
 def test_invalid_range_names_problems(check: SalaryCheck) -> None:
@@ -97,5 +97,5 @@ def test_bait_range_allows_wider_commission_ranges(salary: dict[str, Any], fires
     """Base + commission: the top is variable pay, so the ratio allowed is wider (4 vs 2.5)."""
     check = SalaryCheck.load(PackReader(Path(__file__).resolve().parents[3] / "rules"))
     p = make_posting(salary=salary)
-    rules = [f.rule for f in check.check(p, make_facts(p))]
+    rules = [f.rule for f in check.check(make_facts(p))]
     assert ("salary.bait_range" in rules) is fires

@@ -25,7 +25,7 @@ def check() -> MarketCheck:
 
 def _run(check: MarketCheck, **kw: Any) -> list[Finding]:
     posting = make_posting(**kw)
-    return check.check(posting, make_facts(posting))
+    return check.check(make_facts(posting))
 
 
 GRAD = {"experience": "应届毕业生"}

@@ -24,7 +24,7 @@ def check() -> MinWageCheck:
 
 def _run(check: MinWageCheck, day: str, **kw: Any) -> list[Any]:
     posting = make_posting(submitted_at=f"{day}T10:00:00+08:00", **kw)
-    return check.check(posting, make_facts(posting))
+    return check.check(make_facts(posting))
 
 
 def _loc(province: str, city: str | None = None) -> dict[str, Any]:

@@ -44,7 +44,7 @@ CASES: list[tuple[dict[str, Any], str, str | None, str | None]] = [
 def test_mismatch(check: MismatchCheck, salary: dict[str, Any], description: str,
                   field: str | None, span: str | None) -> None:
     posting = make_posting(salary=salary, description=description)
-    found = check.check(posting, make_facts(posting))
+    found = check.check(make_facts(posting))
     if field is None:
         assert found == []
         return

@@ -15,9 +15,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.text.normalize import original_pattern
 
@@ -81,7 +80,7 @@ class CampaignFile(BaseModel):
     campaign: list[Campaign] = Field(default_factory=list)
 
 
-class CampaignCheck(Check):
+class CampaignCheck(Check[Context]):
     """Campaign tags, phase windows and graduate-fit of campaign postings."""
 
     id = "campaign"
@@ -127,19 +126,19 @@ class CampaignCheck(Check):
                 pack.fail("campaign/campaigns.toml", line, f"duplicate campaign id {c.id!r}")
         return cls(got.campaign)
 
-    def _named(self, posting: Posting, facts: Facts) -> tuple[Campaign | None, Span | None]:
+    def _named(self, posting: Posting, ctx: Context) -> tuple[Campaign | None, Span | None]:
         if posting.campaign:
             return self.campaigns.get(posting.campaign), None
         if self._any_alias is None:
             return None, None
         any_alias = self._any_alias
-        return facts.memo("campaign.named", lambda: self._alias_named(facts, any_alias))
+        return ctx.memo("campaign.named", lambda: self._alias_named(ctx, any_alias))
 
     def _alias_named(
-        self, facts: Facts, any_alias: re.Pattern[str]
+        self, ctx: Context, any_alias: re.Pattern[str]
     ) -> tuple[Campaign | None, Span | None]:
         for fld in ("title", "description"):
-            view = facts.text.view(fld)
+            view = ctx.text.view(fld)
             if not any_alias.search(view.original):
                 continue
             for c in self.campaigns.values():
@@ -150,14 +149,16 @@ class CampaignCheck(Check):
                                        text=view.original[i:i + len(alias)])
         return None, None
 
-    def tags(self, posting: Posting, facts: Facts) -> list[str]:
+    def tags(self, ctx: Context) -> list[str]:
         """The campaign's tag when the posting names a known campaign."""
-        c, _ = self._named(posting, facts)
+        posting = ctx.posting
+        c, _ = self._named(posting, ctx)
         return [c.tag] if c else []
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Phase window and experience requirement of campaign postings."""
-        c, span = self._named(posting, facts)
+        posting = ctx.posting
+        c, span = self._named(posting, ctx)
         if c is None:
             if posting.campaign:
                 return [self.finding("campaign.unknown", f"未知的招聘活动“{posting.campaign}”。",
@@ -165,7 +166,7 @@ class CampaignCheck(Check):
                                            "known": sorted(self.campaigns)})]
             return []
         out: list[Finding] = []
-        day = facts.now.date()
+        day = ctx.now.date()
         if not any(p.start <= day <= p.end for p in c.phase):
             out.append(self.finding(
                 "campaign.outside_phase",
@@ -176,7 +177,7 @@ class CampaignCheck(Check):
                                   "end": p.end.isoformat()} for p in c.phase]},
             ))
         if c.graduates:
-            years, where = self._experience(posting, facts)
+            years, where = self._experience(posting, ctx)
             if years and where:
                 out.append(self.finding(
                     "campaign.experience_required",
@@ -186,14 +187,14 @@ class CampaignCheck(Check):
         return out
 
     @staticmethod
-    def _experience(posting: Posting, facts: Facts) -> tuple[int, Span | None]:
+    def _experience(posting: Posting, ctx: Context) -> tuple[int, Span | None]:
         exp = posting.experience or ""
         if exp and not _NO_EXP.search(exp):
             m = _EXP_FIELD.search(exp)
             if m and _num(m.group(1)) >= 1:
                 return _num(m.group(1)), Span(field="experience", start=m.start(), end=m.end(),
                                               text=m.group(0))
-        view = facts.text.view("description")
+        view = ctx.text.view("description")
         for m in _YEARS.finditer(view.norm):
             n = _num(m.group(1))
             if n >= 1:

@@ -12,9 +12,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
-from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.families.base import Check, Context, RuleSpec
+from verifier.models import Finding, Severity
 
 _BASIS = "《人力资源市场暂行条例》第二十四条"
 
@@ -28,7 +27,7 @@ class ContentParams(BaseModel):
     max_headcount: Annotated[int, Field(ge=1)] = 1000
 
 
-class ContentCheck(Check):
+class ContentCheck(Check[Context]):
     """Required elements of a posting (employer, duties, location, basic pay) and headcount."""
 
     id = "content"
@@ -54,8 +53,9 @@ class ContentCheck(Check):
 
     params: ContentParams
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Flag each missing required element, a thin description and odd headcounts."""
+        posting = ctx.posting
         out: list[Finding] = []
         p = self.params
         if not posting.enterprise.name.strip():

@@ -13,10 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import span_of
-from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
+from verifier.models import Finding, Severity, Span
 from verifier.text.normalize import TextView, normalize
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
@@ -42,7 +41,7 @@ class ProfileParams(BaseModel):
     max_other_sentences: Annotated[int, Field(ge=0, le=100)] = 0
 
 
-class ProfileAdCheck(Check):
+class ProfileAdCheck(Check[Context]):
     """The company profile or the description is mostly advertising boilerplate."""
 
     id = "content_profile"
@@ -63,12 +62,12 @@ class ProfileAdCheck(Check):
 
     params: ProfileParams
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Judge the profile against company words, the description against duty words."""
         out = []
         for fld, other, what in (("company_profile", self._company, "公司介绍"),
                                  ("description", self._duty, "岗位描述")):
-            got = self._judge(fld, facts.text.view(fld), other, what)
+            got = self._judge(fld, ctx.text.view(fld), other, what)
             if got is not None:
                 out.append(got)
         return out

@@ -16,9 +16,8 @@ from typing import ClassVar
 
 from verifier.families.base import Check, RuleSpec
 from verifier.families.content.region_table import Distance, RegionParams, RegionTable
-from verifier.families.registry.common import registry_fact
-from verifier.models import Finding, Location, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.families.content.registry import RegistryContext
+from verifier.models import Finding, Location, Severity
 from verifier.pipeline.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import PlaceRef
@@ -29,11 +28,10 @@ _NEAR = {"neighbour": ("same_city", "same_province", "neighbour"),
          "province": ("same_city", "same_province")}
 
 
-class RegionConsistencyCheck(Check):
+class RegionConsistencyCheck(Check[RegistryContext]):
     """Work location far from every place the employer is registered, with no branch near."""
 
     id = "content_region"
-    facts = ("registry",)
     version = "1"
     Params = RegionParams
     rules: ClassVar[dict[str, RuleSpec]] = {
@@ -52,9 +50,10 @@ class RegionConsistencyCheck(Check):
         """Params and the province table (`rules/content/region.toml`)."""
         return cls(*RegionTable.load(pack))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: RegistryContext) -> list[Finding]:
         """One finding when no registered place is in or next to the work province."""
-        fact = registry_fact(facts)
+        posting = ctx.posting
+        fact = ctx.registry
         loc = posting.location
         work = self._work_code(loc) if loc is not None else None
         if fact is None or fact.record is None or loc is None or work is None:

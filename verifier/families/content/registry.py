@@ -10,16 +10,15 @@ and their scope words come from `rules/content/occupations.toml`.
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy, span_of
-from verifier.families.registry.common import registry_fact
 from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
+from verifier.registry.fact import ReadsRegistry
 from verifier.registry.records import EnterpriseRecord
 from verifier.text.normalize import normalize
 
@@ -48,11 +47,14 @@ def staff_of(rec: EnterpriseRecord) -> int | None:
     return int(m.group(2) or m.group(1))
 
 
-class RegistryConsistencyCheck(Check):
+class RegistryContext(Context, ReadsRegistry, Protocol):
+    """What the content checks that compare with the registry read."""
+
+
+class RegistryConsistencyCheck(Check[RegistryContext]):
     """Openings out of scale with the employer's size; job outside its business scope."""
 
     id = "content_registry"
-    facts = ("registry",)
     version = "1"
     Params = RegistryConsistencyParams
     params_file = "content/registry.toml"
@@ -75,12 +77,13 @@ class RegistryConsistencyCheck(Check):
         return cls(pack.params(cls.params_file or "", RegistryConsistencyParams),
                    Taxonomy.load(pack))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: RegistryContext) -> list[Finding]:
         """Both comparisons, when the registry resolved the employer."""
-        fact = registry_fact(facts)
+        posting = ctx.posting
+        fact = ctx.registry
         if fact is None or fact.record is None:
             return []
-        return self._headcount(posting, fact.record) + self._scope(posting, facts, fact.record)
+        return self._headcount(posting, fact.record) + self._scope(posting, ctx, fact.record)
 
     def _headcount(self, posting: Posting, rec: EnterpriseRecord) -> list[Finding]:
         p = self.params
@@ -108,11 +111,13 @@ class RegistryConsistencyCheck(Check):
                   "table": "content/registry.toml"},
         )]
 
-    def _scope(self, posting: Posting, facts: Facts, rec: EnterpriseRecord) -> list[Finding]:
+    def _scope(
+        self, posting: Posting, ctx: RegistryContext, rec: EnterpriseRecord
+    ) -> list[Finding]:
         registered = normalize(f"{rec.business_scope or ''} {rec.industry or ''}").strip()
         if not registered:
             return []
-        title = facts.text.view("title")
+        title = ctx.text.view("title")
         named = self.taxonomy.title_family(title)
         if named is None:
             return []

@@ -15,10 +15,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.text.normalize import normalize
 
@@ -42,7 +41,7 @@ def _says(value: str | None, words: list[str]) -> bool:
     return any(w in v for w in words)
 
 
-class RequirementsCheck(Check):
+class RequirementsCheck(Check[Context]):
     """Education and experience requirements out of line with the occupation or channel."""
 
     id = "content_requirements"
@@ -67,10 +66,11 @@ class RequirementsCheck(Check):
         """Params and the occupation taxonomy."""
         return cls(pack.params(cls.params_file or "", RequirementsParams), Taxonomy.load(pack))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """A skilled/licensed job asking for nothing; a campus posting asking for years."""
+        posting = ctx.posting
         out = self._campus(posting)
-        title = facts.text.view("title")
+        title = ctx.text.view("title")
         named = self.taxonomy.title_family(title)
         if named is None:
             return out
@@ -80,7 +80,7 @@ class RequirementsCheck(Check):
         no_exp = _says(posting.experience, p.no_experience)
         if not ((fam.skilled or fam.licensed) and no_edu and no_exp):
             return out
-        desc = facts.text.view("description").norm
+        desc = ctx.text.view("description").norm
         if any(w in desc for w in p.stated_words):
             return out
         why = f"需持{fam.licence}" if fam.licensed else "属专业技术岗位"

@@ -13,10 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy, span_of
-from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.models import Finding, Severity
 from verifier.pipeline.pack import PackReader
 
 
@@ -29,7 +28,7 @@ class TitleParams(BaseModel):
     min_description_chars: Annotated[int, Field(ge=0, le=10_000)] = 40
 
 
-class TitleMismatchCheck(Check):
+class TitleMismatchCheck(Check[Context]):
     """The title's occupation and the duties in the description disagree."""
 
     id = "content_title"
@@ -52,10 +51,11 @@ class TitleMismatchCheck(Check):
         """Params and the occupation taxonomy."""
         return cls(pack.params(cls.params_file or "", TitleParams), Taxonomy.load(pack))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Fire when the title's family has no duty word and an unrelated one has several."""
-        title = facts.text.view("title")
-        desc = facts.text.view("description")
+        posting = ctx.posting
+        title = ctx.text.view("title")
+        desc = ctx.text.view("description")
         if len(desc.norm.strip()) < self.params.min_description_chars:
             return []
         named = self.taxonomy.title_family(title)

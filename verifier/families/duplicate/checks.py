@@ -9,14 +9,13 @@ portal's posting appears only as an opaque reference and the differing values, n
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.dedup.fact import DuplicateFact, DuplicateHit
-from verifier.families.base import Check, RuleSpec
-from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.dedup.fact import DuplicateFact, DuplicateHit, ReadsDuplicates
+from verifier.families.base import Check, Context, RuleSpec
+from verifier.models import Finding, Severity
 
 _FIELD_TEXT = {"pay_monthly": "月薪", "city": "工作城市", "headcount": "招聘人数"}
 
@@ -42,11 +41,14 @@ def _pay_differs(d: dict[str, Any], tol: float) -> bool:
     return False
 
 
-class DuplicateCheck(Check):
-    """Near-identical text under another employer; one job with different facts elsewhere."""
+class DuplicateContext(Context, ReadsDuplicates, Protocol):
+    """What the duplicate check reads: the posting and the near-duplicate fact."""
+
+
+class DuplicateCheck(Check[DuplicateContext]):
+    """Near-identical text under another employer; one job with different ctx elsewhere."""
 
     id = "duplicate"
-    facts = ("duplicates",)
     version = "1"
     Params = DuplicateParams
     params_file = "duplicate/duplicate.toml"
@@ -60,9 +62,9 @@ class DuplicateCheck(Check):
 
     params: DuplicateParams
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: DuplicateContext) -> list[Finding]:
         """Findings from the `duplicates` fact (none when no index is configured)."""
-        fact = facts.get("duplicates")
+        fact = ctx.duplicates
         if not isinstance(fact, DuplicateFact):
             return []
         return self._cross(fact) + self._inconsistent(fact)

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.keywords.loader import load_scanner
 from verifier.families.keywords.scan import Match, Scanner
 from verifier.families.keywords.schema import KeywordParams, RuleText
-from verifier.models import SEVERITY_RANK, Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
+from verifier.models import SEVERITY_RANK, Finding, Severity, Span
 from verifier.pipeline.pack import PackReader
 
 _R, _F = Severity.reject, Severity.flag
@@ -58,7 +57,7 @@ _RULES: dict[str, tuple[Severity, str]] = {
 }
 
 
-class KeywordsCheck(Check):
+class KeywordsCheck(Check[Context]):
     """Fraud and discrimination phrases in the title and description."""
 
     id = "keywords"
@@ -81,13 +80,14 @@ class KeywordsCheck(Check):
         params, scanner, texts = load_scanner(pack, set(cls.rules))
         return cls(params, scanner, texts)
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """One finding per rule with matches, at the highest severity among them."""
+        posting = ctx.posting
         channel = (posting.channel or "").strip().lower() or None
-        views = [(name, facts.text.view(name)) for name in self.params.fields]
-        title = facts.text.view("title").norm
+        views = [(name, ctx.text.view(name)) for name in self.params.fields]
+        title = ctx.text.view("title").norm
         by_rule: dict[str, list[Match]] = {}
-        joined = facts.joined(self.scanner.folder, self.params.fields)
+        joined = ctx.joined(self.scanner.folder, self.params.fields)
         for m in self.scanner.scan(views, channel, title, joined):
             by_rule.setdefault(m.entry.rule, []).append(m)
         return [self._finding(rule, ms) for rule, ms in sorted(by_rule.items())]

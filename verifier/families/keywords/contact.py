@@ -13,11 +13,10 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.keywords.contacts import ContactFinder
 from verifier.families.keywords.schema import VariantsFile
-from verifier.models import SEVERITY_RANK, Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
+from verifier.models import SEVERITY_RANK, Finding, Severity, Span
 from verifier.pipeline.pack import PackReader
 from verifier.text.match import Folder
 
@@ -44,7 +43,7 @@ class ContactParams(BaseModel):
     info_score: Annotated[float, Field(ge=0, le=100)] = 20
 
 
-class ContactCheck(Check):
+class ContactCheck(Check[Context]):
     """Personal contact details in the body: off-platform diversion."""
 
     id = "contact"
@@ -70,13 +69,13 @@ class ContactCheck(Check):
         folder = Folder(variants.digits or {})
         return cls(params, ContactFinder(folder, params.qq_cues, params.wechat_cues))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """One finding listing every contact found, or none."""
         spans: list[Span] = []
         items: list[dict[str, Any]] = []
         names = self.params.fields
-        views = [facts.text.view(name) for name in names]
-        found = self.finder.find_fields(facts.joined(self.finder.folder, names), views)
+        views = [ctx.text.view(name) for name in names]
+        found = self.finder.find_fields(ctx.joined(self.finder.folder, names), views)
         for name, contacts in zip(names, found, strict=True):
             for c in contacts:
                 spans.append(Span(field=name, start=c.start, end=c.end, text=c.text))

@@ -22,11 +22,10 @@ from verifier.families.registry.common import (
     BASIS_PUBLISH,
     Brand,
     BrandFile,
+    RegistryContext,
     RegistryParams,
-    registry_fact,
 )
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.namekeys import name_keys
@@ -36,11 +35,10 @@ from verifier.registry.uscc import UsccTables, validate_uscc
 _EXACT_NAME = ("exact", "former", "alias")
 
 
-class RegistryCheck(Check):
+class RegistryCheck(Check[RegistryContext]):
     """USCC validity, existence in the registry, name agreement and look-alikes."""
 
     id = "registry"
-    facts = ("registry",)
     version = "2"
     Params = RegistryParams
     params_file = "registry/checks.toml"
@@ -74,9 +72,10 @@ class RegistryCheck(Check):
         brands = pack.params("registry/brands.toml", BrandFile).brand
         return cls(params, tables, list(brands))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: RegistryContext) -> list[Finding]:
         """Code validity first; then, when a registry is configured, what it says."""
-        fact = registry_fact(facts)
+        posting = ctx.posting
+        fact = ctx.registry
         out = self._code(posting, fact)
         if fact is None:
             return out

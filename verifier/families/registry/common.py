@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from verifier.families.base import Context
 from verifier.models import Severity
-from verifier.pipeline.facts import Facts
-from verifier.registry.fact import RegistryFact
+from verifier.registry.fact import ReadsRegistry
 from verifier.registry.records import Status
 
 Score = Annotated[float, Field(ge=0, le=100)]
@@ -56,7 +56,5 @@ class BrandFile(BaseModel):
     brand: list[Brand] = Field(default_factory=list)
 
 
-def registry_fact(facts: Facts) -> RegistryFact | None:
-    """The resolved registry fact (None when no registry is configured)."""
-    value: Any = facts.get("registry")
-    return value if isinstance(value, RegistryFact) else None
+class RegistryContext(Context, ReadsRegistry, Protocol):
+    """What the registry checks read: the posting and the registry fact."""

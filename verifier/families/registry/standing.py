@@ -14,9 +14,8 @@ from datetime import date
 from typing import ClassVar
 
 from verifier.families.base import Check, RuleSpec
-from verifier.families.registry.common import BASIS_STATUS, RegistryParams, registry_fact
+from verifier.families.registry.common import BASIS_STATUS, RegistryContext, RegistryParams
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
 from verifier.registry.records import EnterpriseRecord, SizeClass, Status
 
 _STATUS_TEXT = {
@@ -28,11 +27,10 @@ _LIST_TEXT = {"abnormal": "经营异常名录", "serious_violation": "严重违�
 _TIERS = {"zjtx": "专精特新", "little_giant": "专精特新“小巨人”", "innovative": "创新型中小企业"}
 
 
-class RegistryStandingCheck(Check):
+class RegistryStandingCheck(Check[RegistryContext]):
     """Status, age, region, public lists and 专精特新 claims of the matched enterprise."""
 
     id = "registry_standing"
-    facts = ("registry",)
     version = "1"
     Params = RegistryParams
     params_file = "registry/checks.toml"
@@ -50,12 +48,12 @@ class RegistryStandingCheck(Check):
     }
     params: RegistryParams
 
-    def tags(self, posting: Posting, facts: Facts) -> list[str]:
+    def tags(self, ctx: RegistryContext) -> list[str]:
         """专精特新 / 小巨人 for recognitions valid on the posting date; SME by size class."""
-        fact = registry_fact(facts)
+        fact = ctx.registry
         if fact is None or fact.record is None:
             return []
-        day, rec, out = facts.now.date(), fact.record, []
+        day, rec, out = ctx.now.date(), fact.record, []
         tiers = {r.tier for r in rec.recognitions if _valid(r.recognised_on, r.valid_until, day)}
         if tiers & {"zjtx", "little_giant"}:
             out.append("专精特新")
@@ -65,12 +63,13 @@ class RegistryStandingCheck(Check):
             out.append("SME")
         return out
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: RegistryContext) -> list[Finding]:
         """Findings on the matched record; nothing when the registry found none."""
-        fact = registry_fact(facts)
+        posting = ctx.posting
+        fact = ctx.registry
         if fact is None or fact.record is None:
             return []
-        rec, day, p = fact.record, facts.now.date(), self.params
+        rec, day, p = fact.record, ctx.now.date(), self.params
         ev = fact.evidence()
         out: list[Finding] = []
         if rec.status is not Status.active:
@@ -98,14 +97,16 @@ class RegistryStandingCheck(Check):
                     severity=p.lists.get(m.list, self.rules[rule].severity),
                     data={**ev, "list": m.list, "listed_on": _iso(m.listed_on),
                           "removed_on": _iso(m.removed_on), "reason": m.reason}))
-        out.extend(self._claims(posting, rec, facts))
+        out.extend(self._claims(posting, rec, ctx))
         return out
 
-    def _claims(self, posting: Posting, rec: EnterpriseRecord, facts: Facts) -> list[Finding]:
-        day = facts.now.date()
+    def _claims(
+        self, posting: Posting, rec: EnterpriseRecord, ctx: RegistryContext
+    ) -> list[Finding]:
+        day = ctx.now.date()
         have = {r.tier for r in rec.recognitions if _valid(r.recognised_on, r.valid_until, day)}
         for fld in ("title", "description", "company_profile", "enterprise.name"):
-            view = facts.text.view(fld)
+            view = ctx.text.view(fld)
             for phrase, tiers in sorted(self.params.claims.items(), key=lambda kv: -len(kv[0])):
                 i = view.norm.find(phrase)
                 if i < 0:

@@ -12,9 +12,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
-from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.families.base import Check, Context, RuleSpec
+from verifier.models import Finding, Severity
 from verifier.text.salary_posting import salary_spans, stated_salary
 
 LAW_BASIC_PAY = "《人力资源市场暂行条例》第二十四条（招聘信息应包含薪酬待遇等内容）"
@@ -34,7 +33,7 @@ class SalaryParams(BaseModel):
     flag_missing: bool = True
 
 
-class SalaryCheck(Check):
+class SalaryCheck(Check[Context]):
     """Salary notation: unparsed, invalid range, negotiable (no basic pay), bait range."""
 
     id = "salary"
@@ -54,10 +53,11 @@ class SalaryCheck(Check):
         ),
     }
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Judge the notation of the posting's salary."""
+        posting = ctx.posting
         p: SalaryParams = self.params
-        sal = stated_salary(posting, facts)
+        sal = stated_salary(posting, ctx)
         if sal is None or sal.status in ("empty", "negotiable"):
             if sal is None and not p.flag_missing:
                 return []

@@ -14,10 +14,9 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.salary.tables import city_name, region_name
 from verifier.models import EmploymentType, Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
 from verifier.pipeline.pack import PackReader
 from verifier.text.salary import SalaryParse
 from verifier.text.salary_posting import salary_spans, stated_salary
@@ -76,7 +75,7 @@ def _any_of(words: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)) if words else r"(?!x)x")
 
 
-class MarketCheck(Check):
+class MarketCheck(Check[Context]):
     """Pay far above the market for the level, or income promises for unskilled work."""
 
     id = "salary_market"
@@ -113,11 +112,12 @@ class MarketCheck(Check):
                  for _, t in pack.csv_rows("salary/market_tiers.csv", MarketTier, key=("city",))}
         return cls(params, bands, interns, tiers)
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Compare the top of the stated pay with the plausible band."""
+        posting = ctx.posting
         out: list[Finding] = []
-        sal = stated_salary(posting, facts)
-        title = facts.text.view("title").norm
+        sal = stated_salary(posting, ctx)
+        title = ctx.text.view("title").norm
         unskilled = self._unskilled.search(title) is not None
         ok = sal is not None and sal.status == "ok" and sal.currency == "CNY"
         if ok and sal is not None:
@@ -129,7 +129,7 @@ class MarketCheck(Check):
             w in (posting.education or "") for w in ("不限", "无"))
         if unskilled or not asks_skill:
             for fld in ("title", "description"):
-                view = facts.text.view(fld)
+                view = ctx.text.view(fld)
                 m = self._promise.search(view.norm)
                 if m:
                     span = Span(field=fld, start=m.start(), end=m.end(),

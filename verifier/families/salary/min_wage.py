@@ -15,10 +15,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.salary.tables import WEAK, WageRow, WageTable, load_wage_table
-from verifier.models import EmploymentType, Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.models import EmploymentType, Finding, Severity
 from verifier.pipeline.pack import PackReader
 from verifier.text.salary_posting import salary_spans, stated_salary
 
@@ -36,7 +35,7 @@ class MinWageParams(BaseModel):
     intern_severity: Severity = Severity.flag
 
 
-class MinWageCheck(Check):
+class MinWageCheck(Check[Context]):
     """Pay below the local minimum wage in force on the posting's date."""
 
     id = "salary_min_wage"
@@ -59,15 +58,16 @@ class MinWageCheck(Check):
         params = pack.params(cls.params_file or "", MinWageParams)
         return cls(params, load_wage_table(pack))
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Compare the lowest stated pay with the minimum wage in force."""
-        sal = stated_salary(posting, facts)
+        posting = ctx.posting
+        sal = stated_salary(posting, ctx)
         loc = posting.location
         if sal is None or sal.status != "ok" or sal.currency != "CNY" or loc is None:
             return []
         if {"negative", "zero"} & set(sal.issues):
             return []  # salary.invalid_range reports those
-        day = facts.now.date()
+        day = ctx.now.date()
         region = self.table.region_for(loc.province, loc.city)
         std = self.table.in_force(region, day)
         if std is None:

@@ -13,9 +13,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
-from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
+from verifier.families.base import Check, Context, RuleSpec
+from verifier.models import Finding, Severity, Span
 from verifier.text.salary import SalaryParse, iter_pay
 from verifier.text.salary_posting import salary_spans, stated_salary, text_parse
 
@@ -37,7 +36,7 @@ def _bounds(p: SalaryParse) -> tuple[float, float] | None:
     return (lo if lo is not None else 0.0), (hi if hi is not None else math.inf)
 
 
-class MismatchCheck(Check):
+class MismatchCheck(Check[Context]):
     """The structured salary and the pay stated in the text disagree."""
 
     id = "salary_mismatch"
@@ -58,9 +57,10 @@ class MismatchCheck(Check):
         t: float = self.params.tolerance
         return ra[0] * (1 - t) > rb[1] * (1 + t) or rb[0] * (1 - t) > ra[1] * (1 + t)
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: Context) -> list[Finding]:
         """Compare the stated salary with its own text and with the description."""
-        sal = stated_salary(posting, facts)
+        posting = ctx.posting
+        sal = stated_salary(posting, ctx)
         stated = None if sal is None else _bounds(sal)
         if sal is None or stated is None:
             return []  # no figures to compare: nothing can disagree with them
@@ -69,7 +69,7 @@ class MismatchCheck(Check):
             return [self._finding("salary.text", sal, own, salary_spans(posting, own))]
         text = posting.description
         # Lazily, over the shared normalized view: the first disagreement decides.
-        for said in iter_pay(text, facts.text.view("description").norm):
+        for said in iter_pay(text, ctx.text.view("description").norm):
             if self._disagree(stated, said):
                 span = Span(field="description", start=said.start, end=said.end,
                             text=text[said.start:said.end])
