@@ -142,13 +142,24 @@ class Span(BaseModel):
     text: str
 
 
+EVIDENCE_KEYS = (
+    "One key name per kind of thing, in every rule family (docs/evidence.md): "
+    "`legal_basis` the law, regulation or platform rule the finding rests on; "
+    "`threshold` the configured limit the compared value was held against "
+    "(`thresholds` when several apply); `value` the posting's compared figure; "
+    "`record` the registry record compared; `table` the rules/ file a table row came from; "
+    "`parsed` / `stated` the salary as read. Other keys are specific to the rule."
+)
+
+
 class Evidence(BaseModel):
     """Why a finding fired: spans in the posting plus structured facts compared."""
 
     model_config = ConfigDict(frozen=True)
 
-    spans: list[Span] = Field(default_factory=list)
-    data: dict[str, Json] = Field(default_factory=dict)
+    spans: list[Span] = Field(
+        default_factory=list, description="Matched text, offsets into the original field.")
+    data: dict[str, Json] = Field(default_factory=dict, description=EVIDENCE_KEYS)
 
 
 class Finding(BaseModel):

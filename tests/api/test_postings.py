@@ -43,7 +43,7 @@ async def test_missing_pay_is_flagged_with_chinese_message(client: Client) -> No
     assert body["outcome"] == "flag"
     finding = next(f for f in body["findings"] if f["rule"] == "content.missing.pay")
     assert "劳动报酬" in finding["message"]
-    assert finding["evidence"]["data"]["basis"].startswith("《人力资源市场暂行条例》")
+    assert finding["evidence"]["data"]["legal_basis"].startswith("《人力资源市场暂行条例》")
 
 
 async def test_retry_is_idempotent_and_changed_content_is_new_version(client: Client) -> None:

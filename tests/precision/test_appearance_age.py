@@ -69,7 +69,7 @@ async def test_portal_scope_flags_and_cites_its_basis(tmp_path: Path) -> None:
     age = decisive(ev)["keywords.discrimination.age"]
     assert age.evidence.data["policy"] == {
         "scope": "portal:strict-portal",
-        "basis": "平台发布规范第7条：不得设置与岗位无关的年龄、外貌条件"}
+        "legal_basis": "平台发布规范第7条：不得设置与岗位无关的年龄、外貌条件"}
     assert "平台发布规范第7条" in age.message
     other = await engine.evaluate(posting, portal="other-portal")
     assert other.outcome == Outcome.approve

@@ -164,7 +164,7 @@ class Policy:
             score = self.config.default_scores.get(severity, 0.0)
         shadow = bool(ov and ov.shadow) or f.shadow
         if scope is not None:
-            data = {**f.evidence.data, "policy": {"scope": scope.label, "basis": scope.basis}}
+            data = {**f.evidence.data, "policy": {"scope": scope.label, "legal_basis": scope.basis}}
             return f.model_copy(update={
                 "severity": severity, "score": score, "shadow": shadow,
                 "message": f"{f.message}（{scope.label} 政策：{scope.basis}）",

@@ -60,7 +60,7 @@ def test_headcount_vs_size(check: RegistryConsistencyCheck, rec: dict[str, Any],
         assert found == []
         return
     (f,) = found
-    assert (f.evidence.data["basis"], f.severity) == expect
+    assert (f.evidence.data["cap_basis"], f.severity) == expect
     assert f.evidence.data["headcount"] == headcount and f.evidence.data["cap"] < headcount
 
 

@@ -64,7 +64,7 @@ def test_evidence_spans_point_into_the_original(check: KeywordsCheck) -> None:
     assert desc[span.start:span.end] == span.text == "繳 押 金"
     data = fee.evidence.data
     assert data["phrases"] == ["缴押金"]
-    assert "劳动合同法" in data["basis"]
+    assert "劳动合同法" in data["legal_basis"]
     assert data["matches"][0]["matched"] == "繳 押 金"
     assert "出现" in fee.message
     off = found["keywords.off_platform_contact"]

@@ -43,7 +43,7 @@ def test_flags_contacts(check: ContactCheck, desc: str, kinds: list[str], severi
     assert finding.rule == "contact.off_platform"
     assert finding.severity.value == severity
     assert [c["kind"] for c in finding.evidence.data["contacts"]] == kinds
-    assert "非法引流" in finding.evidence.data["basis"]
+    assert "非法引流" in finding.evidence.data["legal_basis"]
     for span in finding.evidence.spans:
         assert desc[span.start:span.end] == span.text
 

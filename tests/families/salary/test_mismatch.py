@@ -50,7 +50,7 @@ def test_mismatch(check: MismatchCheck, salary: dict[str, Any], description: str
         return
     assert [f.rule for f in found] == ["salary.text_mismatch"]
     data = found[0].evidence.data
-    assert data["other_field"] == field and data["tolerance"] == 0.25
+    assert data["other_field"] == field and data["threshold"] == 0.25
     assert "stated" in data and "other" in data
     spans = [s for s in found[0].evidence.spans if s.field == field]
     assert spans and spans[-1].text == span

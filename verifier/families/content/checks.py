@@ -60,11 +60,11 @@ class ContentCheck(Check[Context]):
         p = self.params
         if not posting.enterprise.name.strip():
             out.append(self.finding("content.missing.employer", "未写明招聘单位名称。",
-                                    data={"basis": _BASIS}))
+                                    data={"legal_basis": _BASIS}))
         desc = posting.description.strip()
         if not desc:
             out.append(self.finding("content.missing.duties", "岗位描述为空，未写明工作内容。",
-                                    data={"basis": _BASIS}))
+                                    data={"legal_basis": _BASIS}))
         elif len(desc) < p.min_description_chars:
             out.append(self.finding(
                 "content.description_short",
@@ -74,11 +74,11 @@ class ContentCheck(Check[Context]):
         loc = posting.location
         if loc is None or not (loc.province.strip() or (loc.city or "").strip()):
             out.append(self.finding("content.missing.location", "未写明工作地点。",
-                                    data={"basis": _BASIS}))
+                                    data={"legal_basis": _BASIS}))
         sal = posting.salary
         if sal is None or (not (sal.text or "").strip() and sal.min is None and sal.max is None):
             out.append(self.finding("content.missing.pay", "未写明基本劳动报酬。",
-                                    data={"basis": _BASIS}))
+                                    data={"legal_basis": _BASIS}))
         hc = posting.headcount
         if hc is not None and (hc <= 0 or hc > p.max_headcount):
             out.append(self.finding(

@@ -102,5 +102,5 @@ class RegionConsistencyCheck(Check[RegistryContext]):
                   "branches_truncated": fact.branches_truncated,
                   "branch_data": fact.branch_data, "distance": "far",
                   "threshold": self.params.near, "uscc": rec.uscc if rec else None,
-                  "table": "content/region.toml", "basis": _BASIS},
+                  "table": "content/region.toml", "legal_basis": _BASIS},
         )

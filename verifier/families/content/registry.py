@@ -104,7 +104,7 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
             "content.headcount_vs_size",
             f"岗位招聘{hc}人，而企业“{rec.name}”登记{size}（合理上限{cap}人）。",
             severity=Severity.flag if hc > cap * p.flag_multiple else None,
-            data={"headcount": hc, "cap": cap, "basis": basis, "staff": staff,
+            data={"headcount": hc, "cap": cap, "cap_basis": basis, "staff": staff,
                   "staff_range": rec.staff_range,
                   "size_class": rec.size_class.value if rec.size_class else None,
                   "flag_multiple": p.flag_multiple, "uscc": rec.uscc, "legal_basis": _BASIS,

@@ -116,5 +116,5 @@ class RequirementsCheck(Check[Context]):
             spans=[Span(field="experience", start=m.start(), end=m.end(),
                         text=posting.experience[m.start():m.end()])],
             data={"channel": posting.channel, "years": years,
-                  "threshold_years": self.params.campus_max_years},
+                  "threshold": self.params.campus_max_years},
         )]

@@ -100,7 +100,7 @@ class KeywordsCheck(Check[Context]):
         data: dict[str, Any] = {
             "category": rule.split(".")[1],
             "title": text.title,
-            "basis": text.basis,
+            "legal_basis": text.basis,
             "phrases": phrases,
             "count": len(matches),
             "matches": [_describe(m) for m in shown],
@@ -126,7 +126,7 @@ def _describe(m: Match) -> dict[str, Any]:
     if m.context:
         out["context"] = m.context
     if spec.basis:
-        out["basis"] = spec.basis
+        out["legal_basis"] = spec.basis
     if spec.note:
         out["note"] = spec.note
     return out

@@ -91,11 +91,11 @@ class ContactCheck(Check[Context]):
                 "contact.off_platform",
                 f"岗位正文含有{kinds}，请确认为招聘单位官方渠道。",
                 spans=spans[:20], severity=sev, score=self.params.info_score,
-                data={"contacts": items[:20], "count": len(items), "basis": _BASIS},
+                data={"contacts": items[:20], "count": len(items), "legal_basis": _BASIS},
             )]
         return [self.finding(
             "contact.off_platform",
             f"岗位正文含有个人联系方式（{kinds}），涉嫌引导求职者脱离平台联系。",
             spans=spans[:20], severity=sev,
-            data={"contacts": items[:20], "count": len(items), "basis": _BASIS},
+            data={"contacts": items[:20], "count": len(items), "legal_basis": _BASIS},
         )]

@@ -101,11 +101,11 @@ class RegistryCheck(Check[RegistryContext]):
                     f"岗位未提供统一社会信用代码；按名称唯一对应登记在册的“{r.name}”"
                     f"（{r.uscc or r.regno}），身份可确认。",
                     severity=self.params.uscc_missing_resolved, score=15,
-                    data={"basis": BASIS_PUBLISH, "resolved_by": fact.match,
+                    data={"legal_basis": BASIS_PUBLISH, "resolved_by": fact.match,
                           "record": {"uscc": r.uscc, "name": r.name, "status": r.status.value}})]
             return [self.finding("registry.uscc.missing", "岗位未提供招聘企业的统一社会信用代码。",
                                  severity=self.params.uscc_missing,
-                                 data={"basis": BASIS_PUBLISH})]
+                                 data={"legal_basis": BASIS_PUBLISH})]
         chk = validate_uscc(raw, self.tables)
         span = [Span(field="enterprise.uscc", start=0, end=len(raw), text=raw)]
         data = {"code": chk.code, "kind": chk.kind,
@@ -158,7 +158,7 @@ class RegistryCheck(Check[RegistryContext]):
                             severity=severity,
                             data={"code": code, "name": posting.enterprise.name,
                                   "candidates": cands, "closest": lookalike,
-                                  "basis": BASIS_PUBLISH})
+                                  "legal_basis": BASIS_PUBLISH})
 
     def _mismatch(self, posting: Posting, fact: RegistryFact) -> Finding | None:
         p, rec = self.params, fact.record

@@ -80,14 +80,14 @@ class RegistryStandingCheck(Check[RegistryContext]):
                 f"企业“{rec.name}”登记状态为“{rec.status_raw or _STATUS_TEXT[rec.status]}”"
                 f"（{_STATUS_TEXT[rec.status]}）。", severity=sev,
                 data={**ev, "status": rec.status.value, "status_raw": rec.status_raw,
-                      "basis": BASIS_STATUS}))
+                      "legal_basis": BASIS_STATUS}))
         if rec.established is not None:
             age = (day - rec.established).days
             if 0 <= age < p.too_new_days:
                 out.append(self.finding(
                     "registry.too_new", f"企业成立于{rec.established}，距发布仅{age}天。",
                     data={**ev, "established": rec.established.isoformat(), "age_days": age,
-                          "threshold_days": p.too_new_days}))
+                          "threshold": p.too_new_days}))
         for m in rec.lists:
             if m.list in _LIST_TEXT and _valid(m.listed_on, m.removed_on, day, end_open=True):
                 rule = f"registry.list.{m.list}"
@@ -120,7 +120,8 @@ class RegistryStandingCheck(Check[RegistryContext]):
                     spans=[Span(field=fld, start=i, end=i + len(phrase),
                                 text=view.original[i:i + len(phrase)])],
                     data={**self._recognitions(rec), "claimed": phrase, "accepted_tiers": tiers,
-                          "on": day.isoformat(), "basis": "《优质中小企业梯度培育管理暂行办法》"})]
+                          "on": day.isoformat(),
+                          "legal_basis": "《优质中小企业梯度培育管理暂行办法》"})]
         return []
 
     @staticmethod

@@ -85,5 +85,5 @@ class MismatchCheck(Check[Context]):
             f"结构化薪资与{label}中的“{other.text[:30].strip()}”不一致。",
             spans=spans,
             data={"stated": sal.evidence(), "other": other.evidence(), "other_field": where,
-                  "tolerance": self.params.tolerance},
+                  "threshold": self.params.tolerance},
         )
