@@ -1,0 +1,155 @@
+"""The model check: `model.risk` when the learned scorer's calibrated probability crosses its
+threshold. Flag only (never reject); in shadow unless `rules/model.toml` sets `in_force`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.model.artifact import BadArtifact, Scorer, load_scorer
+from verifier.families.model.features import FIELDS, Grams, grams, locate, tfidf
+from verifier.families.signals.check import posting_cues
+from verifier.families.signals.cues import Cues
+from verifier.families.signals.params import CUE_NAMES
+from verifier.models import Finding, Posting, Severity, Span
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+
+PARAMS_FILE = "model.toml"
+
+
+class ModelParams(BaseModel):
+    """`rules/model.toml`: which artifact, whether it decides, how much evidence it shows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    artifact: Annotated[str, Field(pattern=r"^model/[A-Za-z0-9_.-]+\.npz$")] = "model/scorer.npz"
+    in_force: bool = False
+    threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """Overrides the artifact's threshold (None: the one chosen at training)."""
+    top_features: Annotated[int, Field(ge=1, le=20)] = 5
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One feature's share of the score: a text n-gram (with its span) or a cue."""
+
+    feature: str
+    weight: float
+    span: Span | None = None
+
+
+def read_artifact(pack: PackReader, rel: str) -> bytes | None:
+    """The artifact's bytes, recorded for the pack fingerprint (so its hash enters
+    `rules_version`); None with an issue when unreadable."""
+    try:
+        raw = (pack.root / rel).read_bytes()
+    except OSError as exc:
+        pack.fail(rel, 0, f"cannot read model artifact: {exc.strerror or exc}")
+        return None
+    pack.files[rel] = raw
+    return raw
+
+
+class ModelCheck(Check):
+    """The learned scorer over title, description and the weak-signal cues."""
+
+    id = "model"
+    version = "1"
+    facts = ("registry",)
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        "model.risk": RuleSpec(
+            Severity.flag, "学习模型（字符n元组+弱信号，按雇主分组交叉验证）评分超过阈值，"
+            "转人工审核；只会转人工，从不拒绝。", score=30),
+    }
+
+    def __init__(self, params: ModelParams, scorer: Scorer | None, cues: Cues) -> None:
+        super().__init__(params)
+        self.scorer = scorer
+        self.cues = cues
+        self.threshold = params.threshold or (scorer.threshold if scorer else 0.5)
+
+    params: ModelParams
+
+    @classmethod
+    def load(cls, pack: PackReader) -> ModelCheck:
+        """Params, the artifact (validated; a bad one is a pack issue naming the file; none
+        installed leaves the check idle) and the cue computer the artifact was trained with."""
+        from verifier.families.signals.check import load_cues
+
+        params = pack.params(PARAMS_FILE, ModelParams)
+        scorer = None
+        if not pack.exists(params.artifact):
+            return cls(params, None, load_cues(pack))  # no model installed: the check is idle
+        raw = read_artifact(pack, params.artifact)
+        if raw is not None:
+            try:
+                scorer = load_scorer(raw, CUE_NAMES)
+            except BadArtifact as exc:
+                pack.fail(params.artifact, 0, f"model artifact refused: {exc}")
+        return cls(params, scorer, load_cues(pack))
+
+    def score(self, posting: Posting, facts: Facts) -> tuple[float, list[Contribution]]:
+        """Calibrated probability and every feature's contribution (unsorted)."""
+        s = self.scorer
+        assert s is not None
+        z = s.intercept
+        parts: list[Contribution] = []
+        for name in FIELDS:
+            view = facts.text.view(name)
+            g = grams(view.norm, name, s.bits)
+            x = tfidf(g, s.idf)
+            if not len(x):
+                continue
+            w = x * s.coef[g.buckets]
+            z += float(w.sum())
+            parts += _top_grams(g, w, view.original, name)
+        cues = posting_cues(self.cues, posting, facts)
+        v = (self.cues.vector(cues) - s.cue_mean) / s.cue_scale
+        cw = v * s.cue_coef
+        z += float(cw.sum())
+        parts += [Contribution(f"cue:{n}", float(c)) for n, c in zip(CUE_NAMES, cw, strict=True)
+                  if c]
+        return s.probability(z), parts
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """`model.risk` (shadow unless in force) when the probability crosses the threshold."""
+        if self.scorer is None:
+            return []
+        p, parts = self.score(posting, facts)
+        if p < self.threshold:
+            return []
+        top = sorted((c for c in parts if c.weight > 0), key=lambda c: -c.weight)
+        top = top[: self.params.top_features]
+        names = "、".join(f"“{c.span.text}”" if c.span else c.feature for c in top)
+        finding = self.finding(
+            "model.risk", f"模型风险评分{p:.2f}，超过阈值{self.threshold:.2f}；主要依据：{names}。",
+            spans=[c.span for c in top if c.span is not None],
+            data={"probability": round(p, 4), "threshold": self.threshold,
+                  "in_force": self.params.in_force,
+                  "top_features": [{"feature": c.feature, "weight": round(c.weight, 4),
+                                    **({"text": c.span.text} if c.span else {})} for c in top],
+                  "model": self.scorer.meta.get("name", ""), "table": PARAMS_FILE})
+        return [finding if self.params.in_force else finding.model_copy(update={"shadow": True})]
+
+
+def _top_grams(g: Grams, w: np.ndarray, original: str, name: str,
+               k: int = 8) -> list[Contribution]:
+    """The k buckets adding most to the score, each named by its first gram in the text."""
+    if len(w) > k:
+        idx = np.argpartition(-w, k)[:k]
+    else:
+        idx = np.arange(len(w))
+    out = []
+    for i in idx:
+        if w[i] <= 0:
+            continue
+        start, end = locate(g, int(i))
+        text = original[start:end]
+        out.append(Contribution(f"{name}:{text}", float(w[i]),
+                                Span(field=name, start=start, end=end, text=text)))
+    return out

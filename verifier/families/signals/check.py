@@ -1,0 +1,111 @@
+"""The signals check: every cue as an info finding, and their calibrated sum as a flag."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from verifier.families.base import Check, RuleSpec
+from verifier.families.content.taxonomy import Taxonomy
+from verifier.families.signals.cues import Cue, Cues, Inputs
+from verifier.families.signals.params import CUE_NAMES, CueParams, SumParams
+from verifier.models import Finding, Posting, Severity
+from verifier.pipeline.facts import Facts
+from verifier.pipeline.pack import PackReader
+
+CUES_FILE = "signals/cues.toml"
+WEIGHTS_FILE = "signals/weights.toml"
+
+_DESCRIPTIONS = {
+    "title_subtitle_mismatch": "副标题与标题不是同一类岗位。",
+    "pay_figures": "正文出现多个不同的薪酬数字。",
+    "open_requirements_skilled": "技术/持证岗位却不限学历或经验。",
+    "hype": "夸张宣传用语（月入过万、躺赚、改变命运……）。",
+    "duties_one_line": "岗位职责只有一两句。",
+    "headcount_vs_size": "招聘人数超过公司规模（劳务派遣/人力资源机构除外）。",
+    "intro_missing": "没有公司介绍。",
+    "intro_advert": "公司介绍是招聘广告而非公司情况。",
+    "scope_too_broad": "经营范围过宽，与注册资本或规模不相称。",
+    "young_company_many": "新成立的公司一次招很多人。",
+    "welfare_too_good": "福利多得不像真的。",
+    "urgency": "急招类用语与包吃住、无需经验同时出现。",
+    "body_contradicts_fields": "正文要求与学历/经验字段相矛盾。",
+}
+
+
+def load_cues(pack: PackReader) -> Cues:
+    """The cue computer of a pack (cues.toml and the occupation taxonomy)."""
+    return Cues(pack.params(CUES_FILE, CueParams), Taxonomy.load(pack))
+
+
+def posting_cues(cues: Cues, posting: Posting, facts: Facts) -> list[Cue]:
+    """The cues of one posting, computed once per evaluation (shared with the model check)."""
+    fact = facts.values.get("registry")
+    record = getattr(fact, "record", None)
+    return facts.memo("signals.cues", lambda: cues.compute(
+        Inputs(posting, facts.text, record, facts.now)))
+
+
+class SignalsCheck(Check):
+    """Weak-signal cues (info) and their calibrated sum (flag)."""
+
+    id = "signals"
+    version = "1"
+    facts = ("registry",)
+    rules: ClassVar[dict[str, RuleSpec]] = {
+        **{f"signals.cue.{n}": RuleSpec(Severity.info, _DESCRIPTIONS[n]) for n in CUE_NAMES},
+        "signals.sum": RuleSpec(
+            Severity.flag, "多个弱信号同时出现，加权合计超过阈值（权重由有标注数据按雇主分组"
+            "交叉验证拟合），转人工审核。", score=30),
+    }
+
+    def __init__(self, cues: Cues, weights: SumParams) -> None:
+        super().__init__(weights)
+        self.cues = cues
+        self.weights = weights
+        unknown = set(weights.weights) - set(CUE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown cue(s) in weights: {sorted(unknown)}")
+
+    @classmethod
+    def load(cls, pack: PackReader) -> SignalsCheck:
+        """Cue vocabulary, taxonomy and the sum's weights; unknown cue names refused."""
+        cues = load_cues(pack)
+        weights = pack.params(WEIGHTS_FILE, SumParams)
+        bad = sorted(set(weights.weights) - set(CUE_NAMES))
+        if bad:
+            pack.fail(WEIGHTS_FILE, 0, f"weights: unknown cue(s) {', '.join(bad)} "
+                                       f"(known: {', '.join(CUE_NAMES)})")
+            weights = SumParams()
+        return cls(cues, weights)
+
+    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+        """One info finding per cue that fired; `signals.sum` when the sum crosses."""
+        found = posting_cues(self.cues, posting, facts)
+        out = [self.finding(f"signals.cue.{c.name}", c.message, spans=c.spans,
+                            data={"value": round(c.value, 3), **c.data}) for c in found]
+        total = self._sum(found)
+        if total is not None:
+            out.append(total)
+        return out
+
+    def _sum(self, found: list[Cue]) -> Finding | None:
+        w = self.weights
+        if not found or not w.weights:
+            return None
+        vec = self.cues.vector(found)
+        parts = {n: w.weights.get(n, 0.0) * float(v) for n, v in zip(CUE_NAMES, vec, strict=True)
+                 if v}
+        z = w.bias + sum(parts.values())
+        p = 1.0 / (1.0 + math.exp(-z))
+        if p < w.threshold:
+            return None
+        top = sorted(parts.items(), key=lambda kv: -kv[1])
+        names = "、".join(_DESCRIPTIONS[n].rstrip("。") for n, c in top[:3] if c > 0)
+        return self.finding(
+            "signals.sum",
+            f"多个弱信号同时出现（{names}），合计{p:.2f}，超过阈值{w.threshold:.2f}。",
+            spans=[s for c in found for s in c.spans][:8],
+            data={"probability": round(p, 4), "threshold": w.threshold,
+                  "contributions": {n: round(c, 3) for n, c in top},
+                  "bias": w.bias, "table": WEIGHTS_FILE})

@@ -1,0 +1,294 @@
+"""The cues themselves: pure functions of a posting, its normalized text and its registry record.
+
+Every cue returns a `Cue` (value > 0, the spans and compared values that raised it) or None.
+Normalization keeps length, so offsets found in the normalized text are offsets into the
+original and spans quote the original characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from verifier.families.content.taxonomy import Taxonomy
+from verifier.families.signals.params import CUE_NAMES, CueParams
+from verifier.models import Posting, Span
+from verifier.registry.records import EnterpriseRecord
+from verifier.text.normalize import PostingText, TextView, normalize
+
+_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|k|元|块)")
+_SCALE = {"万": 10_000.0, "千": 1_000.0, "k": 1_000.0, "元": 1.0, "块": 1.0}
+_SENTENCE = re.compile(r"[^。；;！!？?\n]{4,}")
+_YEARS = re.compile(r"(\d+)\s*年以上")
+_STAFF = re.compile(r"(\d+)")
+_SCOPE_SPLIT = re.compile(r"[；;、，,。]")
+_FIELD_SEP = re.compile(r"[_|]")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One weak signal that fired: its value (feature), evidence and a Chinese message."""
+
+    name: str
+    value: float
+    message: str
+    spans: list[Span] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the cues read about one posting."""
+
+    posting: Posting
+    text: PostingText
+    record: EnterpriseRecord | None
+    now: datetime
+
+
+def _span(name: str, view: TextView, start: int, end: int) -> Span:
+    return Span(field=name, start=start, end=end, text=view.original[start:end])
+
+
+def _find_words(view: TextView, words: list[str], name: str) -> list[Span]:
+    """The first occurrence of each word present, as spans (normalized match, original text)."""
+    norm = view.norm
+    out = []
+    for w in words:
+        at = norm.find(normalize(w))
+        if at >= 0:
+            out.append(_span(name, view, at, at + len(w)))
+    return out
+
+
+def subtitle_of(description: str, max_chars: int) -> tuple[int, int] | None:
+    """The description's first line when it reads as a headline (short, more lines follow)."""
+    nl = description.find("\n")
+    if nl <= 0 or nl > max_chars or not description[nl + 1:].strip():
+        return None
+    return 0, nl
+
+
+class Cues:
+    """Computes every cue for a posting with one pack's vocabulary and taxonomy."""
+
+    def __init__(self, params: CueParams, taxonomy: Taxonomy) -> None:
+        self.p = params
+        self.taxonomy = taxonomy
+
+    def compute(self, x: Inputs) -> list[Cue]:
+        """Every cue that fires, in `CUE_NAMES` order."""
+        out = []
+        for name in CUE_NAMES:
+            cue = getattr(self, f"_{name}")(x)
+            if cue is not None:
+                out.append(cue)
+        return out
+
+    def vector(self, cues: list[Cue]) -> npt.NDArray[np.float64]:
+        """Feature values in `CUE_NAMES` order (0 for a cue that did not fire), capped."""
+        vec = np.zeros(len(CUE_NAMES))
+        for c in cues:
+            vec[CUE_NAMES.index(c.name)] = min(c.value, self.p.cap)
+        return vec
+
+    # -- text cues ---------------------------------------------------------------------
+    def _title_subtitle_mismatch(self, x: Inputs) -> Cue | None:
+        desc = x.text.view("description")
+        sub = subtitle_of(desc.original, self.p.subtitle_max_chars)
+        named = self.taxonomy.title_family(x.text.view("title"))
+        if sub is None or named is None:
+            return None
+        other = [h for h in self.taxonomy.scan(desc.norm[: sub[1]], "title")]
+        if not other:
+            return None
+        fams = {h.family for h in other}
+        related = set(self.taxonomy.families[named.family].related) | {named.family}
+        if fams & related:
+            return None
+        hit = other[0]
+        return Cue("title_subtitle_mismatch", 1.0,
+                   f"标题为“{named.term}”，副标题却写“{hit.term}”，两者不是同一类岗位。",
+                   [_span("title", x.text.view("title"), named.start, named.end),
+                    _span("description", desc, hit.start, hit.end)],
+                   {"title_family": named.family, "subtitle_family": hit.family})
+
+    def _pay_figures(self, x: Inputs) -> Cue | None:
+        desc = x.text.view("description")
+        figures: dict[float, Span] = {}
+        for m in _MONEY.finditer(desc.norm):
+            amount = float(m.group(1)) * _SCALE[m.group(2)]
+            if amount >= 100:
+                figures.setdefault(amount, _span("description", desc, m.start(), m.end()))
+        if len(figures) < self.p.pay_min_distinct:
+            return None
+        return Cue("pay_figures", float(len(figures)),
+                   f"正文出现{len(figures)}个不同的薪酬数字，薪资说法不一。",
+                   list(figures.values())[:6],
+                   {"figures": sorted(figures)[:10], "threshold": self.p.pay_min_distinct})
+
+    def _open_requirements_skilled(self, x: Inputs) -> Cue | None:
+        named = self.taxonomy.title_family(x.text.view("title"))
+        if named is None:
+            return None
+        fam = self.taxonomy.families[named.family]
+        if not (fam.skilled or fam.licensed):
+            return None
+        loose = [(f, v) for f, v in (("education", x.posting.education),
+                                      ("experience", x.posting.experience))
+                 if v and any(w in normalize(v) for w in self.p.no_requirement)]
+        if not loose:
+            return None
+        return Cue("open_requirements_skilled", float(len(loose)),
+                   f"“{named.term}”属技术/持证岗位，却{'、'.join(v for _, v in loose)}。",
+                   [_span("title", x.text.view("title"), named.start, named.end)]
+                   + [Span(field=f, start=0, end=len(v), text=v) for f, v in loose],
+                   {"family": fam.id, "skilled": fam.skilled, "licensed": fam.licensed})
+
+    def _hype(self, x: Inputs) -> Cue | None:
+        spans = (_find_words(x.text.view("title"), self.p.hype, "title")
+                 + _find_words(x.text.view("description"), self.p.hype, "description"))
+        if not spans:
+            return None
+        words = sorted({s.text for s in spans})
+        return Cue("hype", float(len(words)), f"夸张宣传用语：{'、'.join(words)}。", spans[:6],
+                   {"words": words})
+
+    def _duties_one_line(self, x: Inputs) -> Cue | None:
+        desc = x.text.view("description").norm
+        body = desc
+        sub = subtitle_of(desc, self.p.subtitle_max_chars)
+        if sub is not None:
+            body = desc[sub[1] + 1:]
+        lines = [ln for ln in body.split("\n") if ln.strip() and not _FIELD_SEP.search(ln)]
+        body = "\n".join(lines)
+        sentences = _SENTENCE.findall(body)
+        chars = len(body.strip())
+        if chars > self.p.duties_max_chars or len(sentences) > self.p.duties_max_sentences:
+            return None
+        return Cue("duties_one_line", 1.0,
+                   f"岗位职责只有{len(sentences)}句、{chars}字，没有具体工作内容。", [],
+                   {"chars": chars, "sentences": len(sentences),
+                    "max_chars": self.p.duties_max_chars})
+
+    def _intro_missing(self, x: Inputs) -> Cue | None:
+        if x.posting.company_profile is None:
+            return None  # not sent: the portal may not carry the field (unknown, not missing)
+        intro = x.posting.company_profile.strip()
+        if len(intro) >= self.p.intro_min_chars:
+            return None
+        return Cue("intro_missing", 1.0, "没有公司介绍（或不足"
+                   f"{self.p.intro_min_chars}字）。", [], {"chars": len(intro)})
+
+    def _intro_advert(self, x: Inputs) -> Cue | None:
+        spans = _find_words(x.text.view("company_profile"), self.p.intro_advert,
+                            "company_profile")
+        if not spans:
+            return None
+        words = sorted({s.text for s in spans})
+        return Cue("intro_advert", float(len(words)),
+                   f"公司介绍写的是招聘广告而非公司情况：{'、'.join(words)}。", spans[:5],
+                   {"words": words})
+
+    def _welfare_too_good(self, x: Inputs) -> Cue | None:
+        spans = _find_words(x.text.view("description"), self.p.welfare, "description")
+        if len(spans) < self.p.welfare_min_distinct:
+            return None
+        return Cue("welfare_too_good", float(len(spans) - self.p.welfare_min_distinct + 1),
+                   f"列出{len(spans)}项福利，好得不像真的。", spans[:8],
+                   {"count": len(spans), "threshold": self.p.welfare_min_distinct})
+
+    def _urgency(self, x: Inputs) -> Cue | None:
+        view = x.text.view("description")
+        urgent = (_find_words(x.text.view("title"), self.p.urgency, "title")
+                  + _find_words(view, self.p.urgency, "description"))
+        if not urgent:
+            return None
+        companions = _find_words(view, self.p.urgency_companions, "description")
+        if not companions:
+            return None
+        return Cue("urgency", float(1 + len(companions)),
+                   f"催促用语（{urgent[0].text}）与{'、'.join(s.text for s in companions[:3])}"
+                   "同时出现。", (urgent + companions)[:6],
+                   {"urgency": sorted({s.text for s in urgent}),
+                    "companions": sorted({s.text for s in companions})})
+
+    def _body_contradicts_fields(self, x: Inputs) -> Cue | None:
+        view = x.text.view("description")
+        out: list[Span] = []
+        said: list[str] = []
+        edu = normalize(x.posting.education or "")
+        if edu and any(w in edu for w in self.p.no_requirement):
+            for level in self.p.education_levels:
+                m = re.search(re.escape(level) + r"(?:及)?以上", view.norm)
+                if m:
+                    out.append(_span("description", view, m.start(), m.end()))
+                    said.append(f"学历“{x.posting.education}”")
+                    break
+        exp = normalize(x.posting.experience or "")
+        if exp and any(w in exp for w in self.p.no_requirement):
+            m = _YEARS.search(view.norm)
+            if m and int(m.group(1)) >= 1:
+                out.append(_span("description", view, m.start(), m.end()))
+                said.append(f"经验“{x.posting.experience}”")
+        if not out:
+            return None
+        return Cue("body_contradicts_fields", float(len(out)),
+                   f"结构化字段写{'、'.join(said)}，正文却要求{'、'.join(s.text for s in out)}。",
+                   out, {"education": x.posting.education, "experience": x.posting.experience})
+
+    # -- registry cues -----------------------------------------------------------------
+    def _agency(self, x: Inputs) -> bool:
+        r = x.record
+        names = x.posting.enterprise.name + (r.name if r else "") + (r.business_scope or ""
+                                                                      if r else "")
+        return any(w in names for w in self.p.agency_words)
+
+    def _headcount_vs_size(self, x: Inputs) -> Cue | None:
+        hc, r = x.posting.headcount, x.record
+        if hc is None or hc <= 0 or r is None or self._agency(x):
+            return None
+        size = r.staff if r.staff else staff_upper(r.staff_range)
+        if not size or hc <= size * self.p.headcount_over_size:
+            return None
+        return Cue("headcount_vs_size", hc / size,
+                   f"招{hc}人，超过公司规模（{r.staff_range or r.staff}）。", [],
+                   {"headcount": hc, "staff": r.staff, "staff_range": r.staff_range})
+
+    def _scope_too_broad(self, x: Inputs) -> Cue | None:
+        r = x.record
+        if r is None or not r.business_scope:
+            return None
+        items = [s for s in _SCOPE_SPLIT.split(r.business_scope) if s.strip()]
+        small = (r.capital_cny is not None and r.capital_cny < self.p.scope_small_capital_cny) \
+            or (staff_upper(r.staff_range) or 10**9) <= self.p.scope_small_staff
+        if len(items) < self.p.scope_min_items or not small:
+            return None
+        return Cue("scope_too_broad", len(items) / self.p.scope_min_items,
+                   f"经营范围列了{len(items)}项，与注册资本（{r.capital_raw}）/规模不相称。", [],
+                   {"items": len(items), "capital_cny": r.capital_cny,
+                    "staff_range": r.staff_range})
+
+    def _young_company_many(self, x: Inputs) -> Cue | None:
+        r, hc = x.record, x.posting.headcount
+        if r is None or r.established is None or hc is None:
+            return None
+        age = (x.now.date() - r.established).days
+        if age < 0 or age > self.p.young_days or hc < self.p.young_min_headcount:
+            return None
+        return Cue("young_company_many", hc / self.p.young_min_headcount,
+                   f"公司成立仅{age}天，却一次招{hc}人。", [],
+                   {"age_days": age, "headcount": hc, "established": r.established.isoformat()})
+
+
+def staff_upper(band: str | None) -> int | None:
+    """Upper bound of a head-count band (`20-99人` → 99, `少于20人` → 20, `1000人以上` → None)."""
+    if not band or "以上" in band:
+        return None
+    nums = [int(n) for n in _STAFF.findall(band)]
+    return max(nums) if nums else None
