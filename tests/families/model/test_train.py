@@ -59,10 +59,8 @@ def test_served_score_equals_the_fitted_models(files: list[Path]) -> None:
     scorer = export(rows, est, idf, mean, scale, "both", (1.0, 0.0), 0.5, {})
     for i in (0, 7, 50, 100):
         text = posting_text(ex[i].posting)
-        z = scorer.intercept
-        for f in FIELDS:
-            g = grams(text.view(f).norm, f, scorer.bits)
-            z += float((tfidf(g, scorer.idf) * scorer.coef[g.buckets]).sum())
+        g = grams([(f, text.view(f).norm) for f in FIELDS], scorer.bits)
+        z = scorer.intercept + float((tfidf(g, scorer.idf) * scorer.coef[g.buckets]).sum())
         z += float((((rows.cues[i] - scorer.cue_mean) / scorer.cue_scale) * scorer.cue_coef).sum())
         assert z == pytest.approx(want[i], abs=1e-4)
 

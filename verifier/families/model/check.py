@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, RuleSpec
 from verifier.families.model.artifact import BadArtifact, Scorer, load_scorer
-from verifier.families.model.features import FIELDS, Grams, grams, locate, tfidf
+from verifier.families.model.features import FIELDS, Floats, Grams, grams, locate, tfidf
 from verifier.families.signals.check import posting_cues
 from verifier.families.signals.cues import Cues
 from verifier.families.signals.params import CUE_NAMES
@@ -93,37 +93,28 @@ class ModelCheck(Check):
                 pack.fail(params.artifact, 0, f"model artifact refused: {exc}")
         return cls(params, scorer, load_cues(pack))
 
-    def score(self, posting: Posting, facts: Facts) -> tuple[float, list[Contribution]]:
-        """Calibrated probability and every feature's contribution (unsorted)."""
+    def score(self, posting: Posting, facts: Facts) -> tuple[float, Grams, Floats, Floats]:
+        """Calibrated probability, the posting's grams, each gram bucket's and each cue's
+        share of the raw score."""
         s = self.scorer
         assert s is not None
-        z = s.intercept
-        parts: list[Contribution] = []
-        for name in FIELDS:
-            view = facts.text.view(name)
-            g = grams(view.norm, name, s.bits)
-            x = tfidf(g, s.idf)
-            if not len(x):
-                continue
-            w = x * s.coef[g.buckets]
-            z += float(w.sum())
-            parts += _top_grams(g, w, view.original, name)
+        g = grams([(f, facts.text.view(f).norm) for f in FIELDS], s.bits)
+        w = tfidf(g, s.idf) * s.coef[g.buckets]
         cues = posting_cues(self.cues, posting, facts)
-        v = (self.cues.vector(cues) - s.cue_mean) / s.cue_scale
-        cw = v * s.cue_coef
-        z += float(cw.sum())
-        parts += [Contribution(f"cue:{n}", float(c)) for n, c in zip(CUE_NAMES, cw, strict=True)
-                  if c]
-        return s.probability(z), parts
+        cw = (self.cues.vector(cues) - s.cue_mean) / s.cue_scale * s.cue_coef
+        return s.probability(s.intercept + float(w.sum()) + float(cw.sum())), g, w, cw
 
     def check(self, posting: Posting, facts: Facts) -> list[Finding]:
         """`model.risk` (shadow unless in force) when the probability crosses the threshold."""
         if self.scorer is None:
             return []
-        p, parts = self.score(posting, facts)
+        p, g, w, cw = self.score(posting, facts)
         if p < self.threshold:
             return []
-        top = sorted((c for c in parts if c.weight > 0), key=lambda c: -c.weight)
+        parts = _top_grams(g, w, facts, self.params.top_features)
+        parts += [Contribution(f"cue:{n}", float(c)) for n, c in zip(CUE_NAMES, cw, strict=True)
+                  if c > 0]
+        top = sorted(parts, key=lambda c: -c.weight)
         top = top[: self.params.top_features]
         names = "、".join(f"“{c.span.text}”" if c.span else c.feature for c in top)
         finding = self.finding(
@@ -137,19 +128,15 @@ class ModelCheck(Check):
         return [finding if self.params.in_force else finding.model_copy(update={"shadow": True})]
 
 
-def _top_grams(g: Grams, w: np.ndarray, original: str, name: str,
-               k: int = 8) -> list[Contribution]:
+def _top_grams(g: Grams, w: Floats, facts: Facts, k: int) -> list[Contribution]:
     """The k buckets adding most to the score, each named by its first gram in the text."""
-    if len(w) > k:
-        idx = np.argpartition(-w, k)[:k]
-    else:
-        idx = np.arange(len(w))
+    idx = np.argpartition(-w, k)[:k] if len(w) > k else np.arange(len(w))
     out = []
     for i in idx:
         if w[i] <= 0:
             continue
-        start, end = locate(g, int(i))
-        text = original[start:end]
+        name, start, end = locate(g, int(i))
+        text = facts.text.view(name).original[start:end]
         out.append(Contribution(f"{name}:{text}", float(w[i]),
                                 Span(field=name, start=start, end=end, text=text)))
     return out

@@ -28,68 +28,58 @@ DEFAULT_NOW = datetime(2022, 6, 1, 12, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Rows:
-    """Features of every example: per-field grams and sublinear TF matrices, cue matrix,
-    labels and groups."""
+    """Features of every example: grams, their sublinear TF matrix, cues, labels, groups."""
 
-    grams: list[dict[str, Grams]]
-    tf: dict[str, Any]
-    """Per field, a CSR matrix (examples × 2**bits) of 1 + log(count)."""
+    grams: list[Grams]
+    tf: Any
+    """CSR matrix (examples × 2**bits) of 1 + log(count)."""
     cues: npt.NDArray[np.float64]
     y: npt.NDArray[np.int64]
     groups: list[str]
     bits: int
 
 
-def _tf(gs: list[dict[str, Grams]], name: str, bits: int) -> Any:
+def _tf(gs: list[Grams], bits: int) -> Any:
     from scipy.sparse import csr_matrix
 
-    indptr = np.cumsum([0] + [len(g[name].buckets) for g in gs])
-    cols = np.concatenate([g[name].buckets for g in gs]) if gs else np.zeros(0, np.int64)
-    vals = np.concatenate([1.0 + np.log(g[name].counts) for g in gs]) if gs else np.zeros(0)
+    indptr = np.cumsum([0] + [len(g.buckets) for g in gs])
+    cols = np.concatenate([g.buckets for g in gs]) if gs else np.zeros(0, np.int64)
+    vals = np.concatenate([1.0 + np.log(g.counts) for g in gs]) if gs else np.zeros(0)
     return csr_matrix((vals, cols, indptr), shape=(len(gs), 2**bits))
 
 
 def featurize(examples: Sequence[Example], records: Sequence[EnterpriseRecord | None],
               cues: Cues, bits: int) -> Rows:
     """Grams and cue values of every example (the same functions serving calls)."""
-    gs: list[dict[str, Grams]] = []
+    gs: list[Grams] = []
     cue_rows = []
     for ex, rec in zip(examples, records, strict=True):
         text = posting_text(ex.posting)
-        gs.append({f: grams(text.view(f).norm, f, bits) for f in FIELDS})
+        gs.append(grams([(f, text.view(f).norm) for f in FIELDS], bits))
         now = ex.posting.submitted_at or DEFAULT_NOW
         cue_rows.append(cues.vector(cues.compute(Inputs(ex.posting, text, rec, now))))
     y = np.array([ex.y for ex in examples], dtype=np.int64)
     mat = np.vstack(cue_rows) if cue_rows else np.zeros((0, 0))
-    return Rows(gs, {f: _tf(gs, f, bits) for f in FIELDS}, mat, y,
-                [ex.group for ex in examples], bits)
+    return Rows(gs, _tf(gs, bits), mat, y, [ex.group for ex in examples], bits)
 
 
 def fit_idf(rows: Rows, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-    """Smoothed IDF per bucket over the examples `idx` (a non-empty field is a document)."""
-    df = np.zeros(2**rows.bits)
-    docs = 0
-    for f in FIELDS:
-        sub = rows.tf[f][idx]
-        df += np.bincount(sub.indices, minlength=2**rows.bits)
-        docs += int((np.diff(sub.indptr) > 0).sum())
-    return (np.log((1.0 + docs) / (1.0 + df)) + 1.0).astype(np.float32)
+    """Smoothed IDF per bucket over the examples `idx` (a posting is a document)."""
+    sub = rows.tf[idx]
+    df = np.bincount(np.asarray(sub.indices), minlength=2**rows.bits)
+    idf: npt.NDArray[np.float32] = (np.log((1.0 + len(idx)) / (1.0 + df)) + 1.0).astype(
+        np.float32)
+    return idf
 
 
 def text_matrix(rows: Rows, idx: npt.NDArray[np.int64],
                 idf: npt.NDArray[np.float32]) -> csr_matrix:
-    """Sparse TF-IDF of the examples `idx`: each field L2-normalized (as `features.tfidf`),
-    fields summed."""
+    """Sparse TF-IDF of the examples `idx`, L2-normalized per posting (as `features.tfidf`)."""
     from scipy.sparse import diags
     from sklearn.preprocessing import normalize
 
-    scale = diags(idf.astype(np.float64))
-    total = None
-    for f in FIELDS:
-        part = normalize(rows.tf[f][idx] @ scale, norm="l2")
-        total = part if total is None else total + part
-    assert total is not None
-    return total.tocsr()
+    out: csr_matrix = normalize(rows.tf[idx] @ diags(idf.astype(np.float64)), norm="l2")
+    return out.tocsr()
 
 
 async def _resolve(examples: Sequence[Example], settings: Settings, registry: Path | None,

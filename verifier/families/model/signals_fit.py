@@ -12,25 +12,39 @@ from verifier.families.signals.params import CUE_NAMES
 
 
 def fit_signals(rows: Rows, splits: list[tuple[Any, Any]], hold_rate: float) -> dict[str, Any]:
-    """Logistic weights on the raw (capped) cue values; grouped out-of-fold AUC, the
+    """Non-negative logistic weights on the raw (capped) cue values; grouped out-of-fold AUC, the
     threshold holding `hold_rate` of real postings out of fold, and the fakes it catches."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    def model() -> LogisticRegression:
-        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    def fit(idx: Any) -> tuple[LogisticRegression, np.ndarray]:
+        """Fit, then drop every cue whose weight came out negative and refit, until none
+        is: a cue may add suspicion, never vouch for a posting."""
+        keep = np.ones(len(CUE_NAMES), dtype=bool)
+        while True:
+            m = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+            m.fit(rows.cues[idx][:, keep], rows.y[idx])
+            neg = m.coef_[0] < 0
+            if not neg.any():
+                return m, keep
+            keep[np.flatnonzero(keep)[neg]] = False
+            if not keep.any():
+                return m, keep
 
     oof = np.zeros(len(rows.y))
     for train, test in splits:
-        m = model().fit(rows.cues[train], rows.y[train])
-        oof[test] = m.predict_proba(rows.cues[test])[:, 1]
-    final = model().fit(rows.cues, rows.y)
+        m, keep = fit(train)
+        oof[test] = m.predict_proba(rows.cues[test][:, keep])[:, 1] if keep.any() else 0.5
+    final, keep = fit(np.arange(len(rows.y)))
+    weights = np.zeros(len(CUE_NAMES))
+    if keep.any():
+        weights[keep] = final.coef_[0]
     threshold = threshold_for(oof, rows.y, hold_rate)
     # The final model's probabilities are on the same (balanced) scale as the folds'.
     held = oof >= threshold
     return {
         "bias": float(final.intercept_[0]),
-        "weights": {n: float(w) for n, w in zip(CUE_NAMES, final.coef_[0], strict=True)},
+        "weights": {n: float(w) for n, w in zip(CUE_NAMES, weights, strict=True)},
         "threshold": threshold,
         "auc": float(roc_auc_score(rows.y, oof)),
         "ap": float(average_precision_score(rows.y, oof)),
@@ -55,8 +69,9 @@ def weights_toml(fit: dict[str, Any], source: str, hold_rate: float) -> str:
         f"{fit['real_held']:.1%} of them and {fit['fake_recall']:.1%} of the fakes.",
         "# Why a reviewer would accept it: no cue decides alone; only postings where several",
         "# independent cues pile up reach a person, at a rate the review queue can absorb.",
-        "# A negative weight means the cue is commoner on real postings in these labels (the",
-        "# labels are noisy, docs/evaluation.md): it is kept as fitted, not hand-tuned.",
+        "# Weights are fitted non-negative (a cue may add suspicion, never vouch for a posting):",
+        "# a cue at 0 was commoner on real postings than on fakes in these labels (noisy labels,",
+        "# docs/evaluation.md) and was refitted out; it is still shown as information.",
         f"bias = {fit['bias']:.6f}",
         f"threshold = {fit['threshold']:.6f}",
         "",

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from verifier.families.model.artifact import Scorer
-from verifier.families.model.features import FIELDS, locate
+from verifier.families.model.features import locate
 from verifier.families.model.matrix import Rows, fit_idf, text_matrix
 from verifier.families.signals.params import CUE_NAMES
 
@@ -202,13 +202,11 @@ def top_features(rows: Rows, texts: list[dict[str, str]], scorer: Scorer,
     order = np.argsort(-scorer.coef)[:k]
     wanted = set(order.tolist())
     names: dict[int, Counter[str]] = {b: Counter() for b in wanted}
-    for g_row, t_row in zip(rows.grams, texts, strict=True):
-        for f in FIELDS:
-            g = g_row[f]
-            for i, b in enumerate(g.buckets.tolist()):
-                if b in wanted:
-                    s, e = locate(g, i)
-                    names[b][f"{f}:{t_row[f][s:e]}"] += 1
+    for g, t_row in zip(rows.grams, texts, strict=True):
+        hits = np.flatnonzero(np.isin(g.buckets, order))
+        for i in hits.tolist():
+            f, s, e = locate(g, i)
+            names[int(g.buckets[i])][f"{f}:{t_row[f][s:e]}"] += 1
     out = [(names[b].most_common(1)[0][0] if names[b] else f"bucket {b}",
             float(scorer.coef[b])) for b in order]
     out += [(f"cue:{n}", float(c)) for n, c in zip(CUE_NAMES, scorer.cue_coef, strict=True)]
