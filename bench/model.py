@@ -41,7 +41,7 @@ from verifier.families.model.check import ModelCheck, ModelParams  # noqa: E402
 from verifier.families.signals.check import SignalsCheck, load_cues  # noqa: E402
 from verifier.families.signals.params import CUE_NAMES  # noqa: E402
 from verifier.models import Posting  # noqa: E402
-from verifier.pipeline.facts import Facts, posting_text  # noqa: E402
+from verifier.pipeline.facts import Facts, context  # noqa: E402
 from verifier.pipeline.pack import PackReader  # noqa: E402
 
 NOW = datetime(2022, 6, 1, tzinfo=UTC)
@@ -70,7 +70,7 @@ def scorer(path: Path | None, rules: Path) -> tuple[Scorer, str]:
 
 def facts_for(p: Posting, warm_cues: bool, cues_of: Callable[[Posting, Facts], object]) -> Facts:
     """Fresh facts with the text normalized (and the cues computed when `warm_cues`)."""
-    f = Facts(now=NOW, text=posting_text(p))
+    f = context(p, NOW)
     for name in ("title", "description", "company_profile"):
         _ = f.text.view(name).norm
     if warm_cues:
@@ -120,18 +120,18 @@ def main() -> None:
     from verifier.families.signals.check import posting_cues
 
     def cues_of(p: Posting, f: Facts) -> object:
-        return posting_cues(cues, p, f)
+        return posting_cues(cues, f)
 
     chars = statistics.fmean(len(p.title) + len(p.description) for p in ps)
     print(f"postings: {len(ps)} from {args.corpus} (mean {chars:.0f} characters of title + "
           f"description); artifact: {source} (2**{s.bits} buckets); best of {args.rounds}")
     warm = lambda p: facts_for(p, True, cues_of)  # noqa: E731
     cold = lambda p: facts_for(p, False, cues_of)  # noqa: E731
-    print(line("model score", timed(ps, args.rounds, warm, model.score)))
-    print(line("model + cues", timed(ps, args.rounds, cold, model.score)))
-    print(line("model.check", timed(ps, args.rounds, warm, model.check)))
-    print(line("signals.check", timed(ps, args.rounds, cold, signals.check)))
-    fresh = lambda p: Facts(now=NOW, text=posting_text(p))  # noqa: E731
+    print(line("model score", timed(ps, args.rounds, warm, lambda p, f: model.score(f))))
+    print(line("model + cues", timed(ps, args.rounds, cold, lambda p, f: model.score(f))))
+    print(line("model.check", timed(ps, args.rounds, warm, lambda p, f: model.check(f))))
+    print(line("signals.check", timed(ps, args.rounds, cold, lambda p, f: signals.check(f))))
+    fresh = lambda p: context(p, NOW)  # noqa: E731
     print(line("normalize", timed(ps, args.rounds, fresh, lambda p, f: (
         f.text.view("title").norm, f.text.view("description").norm))))
 

@@ -33,7 +33,7 @@ def _cues(check: SignalsCheck, record: EnterpriseRecord | None = None,
           **overrides: Any) -> dict[str, Any]:
     posting = make_posting(**overrides)
     values = {"registry": RegistryFact(query_name=posting.enterprise.name, record=record)}
-    findings = check.check(posting, make_facts(posting, **values))
+    findings = check.check(make_facts(posting, **values))
     return {f.rule.removeprefix("signals.cue."): f for f in findings}
 
 

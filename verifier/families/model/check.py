@@ -12,11 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.families.base import Check, RuleSpec
 from verifier.families.model.artifact import BadArtifact, Scorer, load_scorer
 from verifier.families.model.features import FIELDS, Floats, Grams, grams, locate, tfidf
-from verifier.families.signals.check import posting_cues
+from verifier.families.signals.check import SignalsContext, posting_cues
 from verifier.families.signals.cues import Cues
 from verifier.families.signals.params import CUE_NAMES
-from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.facts import Facts
+from verifier.models import Finding, Severity, Span
 from verifier.pipeline.pack import PackReader
 
 PARAMS_FILE = "model.toml"
@@ -55,12 +54,11 @@ def read_artifact(pack: PackReader, rel: str) -> bytes | None:
     return raw
 
 
-class ModelCheck(Check):
+class ModelCheck(Check[SignalsContext]):
     """The learned scorer over title, description and the weak-signal cues."""
 
     id = "model"
     version = "1"
-    facts = ("registry",)
     rules: ClassVar[dict[str, RuleSpec]] = {
         "model.risk": RuleSpec(
             Severity.flag, "学习模型（字符n元组+弱信号，按雇主分组交叉验证）评分超过阈值，"
@@ -93,25 +91,25 @@ class ModelCheck(Check):
                 pack.fail(params.artifact, 0, f"model artifact refused: {exc}")
         return cls(params, scorer, load_cues(pack))
 
-    def score(self, posting: Posting, facts: Facts) -> tuple[float, Grams, Floats, Floats]:
+    def score(self, ctx: SignalsContext) -> tuple[float, Grams, Floats, Floats]:
         """Calibrated probability, the posting's grams, each gram bucket's and each cue's
         share of the raw score."""
         s = self.scorer
         assert s is not None
-        g = grams([(f, facts.text.view(f).norm) for f in FIELDS], s.bits)
+        g = grams([(f, ctx.text.view(f).norm) for f in FIELDS], s.bits)
         w = tfidf(g, s.idf) * s.coef[g.buckets]
-        cues = posting_cues(self.cues, posting, facts)
+        cues = posting_cues(self.cues, ctx)
         cw = (self.cues.vector(cues) - s.cue_mean) / s.cue_scale * s.cue_coef
         return s.probability(s.intercept + float(w.sum()) + float(cw.sum())), g, w, cw
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: SignalsContext) -> list[Finding]:
         """`model.risk` (shadow unless in force) when the probability crosses the threshold."""
         if self.scorer is None:
             return []
-        p, g, w, cw = self.score(posting, facts)
+        p, g, w, cw = self.score(ctx)
         if p < self.threshold:
             return []
-        parts = _top_grams(g, w, facts, self.params.top_features)
+        parts = _top_grams(g, w, ctx, self.params.top_features)
         parts += [Contribution(f"cue:{n}", float(c)) for n, c in zip(CUE_NAMES, cw, strict=True)
                   if c > 0]
         top = sorted(parts, key=lambda c: -c.weight)
@@ -128,7 +126,7 @@ class ModelCheck(Check):
         return [finding if self.params.in_force else finding.model_copy(update={"shadow": True})]
 
 
-def _top_grams(g: Grams, w: Floats, facts: Facts, k: int) -> list[Contribution]:
+def _top_grams(g: Grams, w: Floats, ctx: SignalsContext, k: int) -> list[Contribution]:
     """The k buckets adding most to the score, each named by its first gram in the text."""
     idx = np.argpartition(-w, k)[:k] if len(w) > k else np.arange(len(w))
     out = []
@@ -136,7 +134,7 @@ def _top_grams(g: Grams, w: Floats, facts: Facts, k: int) -> list[Contribution]:
         if w[i] <= 0:
             continue
         name, start, end = locate(g, int(i))
-        text = facts.text.view(name).original[start:end]
+        text = ctx.text.view(name).original[start:end]
         out.append(Contribution(f"{name}:{text}", float(w[i]),
                                 Span(field=name, start=start, end=end, text=text)))
     return out

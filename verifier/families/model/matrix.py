@@ -16,7 +16,7 @@ import numpy.typing as npt
 from verifier.families.model.data import Example
 from verifier.families.model.features import FIELDS, Grams, grams
 from verifier.families.signals.cues import Cues, Inputs
-from verifier.pipeline.facts import posting_text
+from verifier.pipeline.facts import context, posting_text
 from verifier.registry.records import EnterpriseRecord
 from verifier.settings import Settings
 
@@ -97,7 +97,8 @@ async def _resolve(examples: Sequence[Example], settings: Settings, registry: Pa
         try:
             out = []
             for ex in examples:
-                fact = await provider.resolve(ex.posting, posting_text(ex.posting))
+                now = ex.posting.submitted_at or DEFAULT_NOW
+                fact = await provider.resolve(context(ex.posting, now))
                 out.append(getattr(fact, "record", None))
             return out
         finally:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy
 from verifier.families.signals.cues import Cue, Cues, Inputs
 from verifier.families.signals.params import CUE_NAMES, CueParams, SumParams
-from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import Facts
+from verifier.models import Finding, Severity
+from verifier.pipeline.facts import FactUnavailable
 from verifier.pipeline.pack import PackReader
+from verifier.registry.fact import ReadsRegistry
 
 CUES_FILE = "signals/cues.toml"
 WEIGHTS_FILE = "signals/weights.toml"
@@ -38,20 +39,30 @@ def load_cues(pack: PackReader) -> Cues:
     return Cues(pack.params(CUES_FILE, CueParams), Taxonomy.load(pack))
 
 
-def posting_cues(cues: Cues, posting: Posting, facts: Facts) -> list[Cue]:
-    """The cues of one posting, computed once per evaluation (shared with the model check)."""
-    fact = facts.values.get("registry")
-    record = getattr(fact, "record", None)
-    return facts.memo("signals.cues", lambda: cues.compute(
-        Inputs(posting, facts.text, record, facts.now)))
+class SignalsContext(Context, ReadsRegistry, Protocol):
+    """What the cues read: the posting and the registry record of its employer."""
 
 
-class SignalsCheck(Check):
+def posting_cues(cues: Cues, ctx: SignalsContext) -> list[Cue]:
+    """The cues of one posting, computed once per evaluation (shared with the model check).
+    Without the registry fact (its provider failed: the registry checks fail closed on
+    that) the registry cues are simply absent."""
+    def build() -> list[Cue]:
+        try:
+            fact = ctx.registry
+        except FactUnavailable:
+            fact = None
+        record = fact.record if fact is not None else None
+        return cues.compute(Inputs(ctx.posting, ctx.text, record, ctx.now))
+
+    return ctx.memo("signals.cues", build)
+
+
+class SignalsCheck(Check[SignalsContext]):
     """Weak-signal cues (info) and their calibrated sum (flag)."""
 
     id = "signals"
     version = "1"
-    facts = ("registry",)
     rules: ClassVar[dict[str, RuleSpec]] = {
         **{f"signals.cue.{n}": RuleSpec(Severity.info, _DESCRIPTIONS[n]) for n in CUE_NAMES},
         "signals.sum": RuleSpec(
@@ -79,9 +90,9 @@ class SignalsCheck(Check):
             weights = SumParams()
         return cls(cues, weights)
 
-    def check(self, posting: Posting, facts: Facts) -> list[Finding]:
+    def check(self, ctx: SignalsContext) -> list[Finding]:
         """One info finding per cue that fired; `signals.sum` when the sum crosses."""
-        found = posting_cues(self.cues, posting, facts)
+        found = posting_cues(self.cues, ctx)
         out = [self.finding(f"signals.cue.{c.name}", c.message, spans=c.spans,
                             data={"value": round(c.value, 3), **c.data}) for c in found]
         total = self._sum(found)

@@ -55,15 +55,19 @@ def _span(name: str, view: TextView, start: int, end: int) -> Span:
     return Span(field=name, start=start, end=end, text=view.original[start:end])
 
 
-def _find_words(view: TextView, words: list[str], name: str) -> list[Span]:
-    """The first occurrence of each word present, as spans (normalized match, original text)."""
+def _find_words(view: TextView, words: tuple[str, ...], name: str) -> list[Span]:
+    """The first occurrence of each (normalized) word present, as spans of the original."""
     norm = view.norm
     out = []
     for w in words:
-        at = norm.find(normalize(w))
+        at = norm.find(w)
         if at >= 0:
             out.append(_span(name, view, at, at + len(w)))
     return out
+
+
+def _norm(words: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(normalize(w) for w in words))
 
 
 def subtitle_of(description: str, max_chars: int) -> tuple[int, int] | None:
@@ -80,6 +84,15 @@ class Cues:
     def __init__(self, params: CueParams, taxonomy: Taxonomy) -> None:
         self.p = params
         self.taxonomy = taxonomy
+        self.hype = _norm(params.hype)
+        self.intro_advert = _norm(params.intro_advert)
+        self.welfare = _norm(params.welfare)
+        self.urgency = _norm(params.urgency)
+        self.companions = _norm(params.urgency_companions)
+        self.no_requirement = _norm(params.no_requirement)
+        self.agency = _norm(params.agency_words)
+        levels = "|".join(re.escape(w) for w in _norm(params.education_levels))
+        self.level_re = re.compile(f"(?:{levels})(?:及)?以上") if levels else None
 
     def compute(self, x: Inputs) -> list[Cue]:
         """Every cue that fires, in `CUE_NAMES` order."""
@@ -141,7 +154,7 @@ class Cues:
             return None
         loose = [(f, v) for f, v in (("education", x.posting.education),
                                       ("experience", x.posting.experience))
-                 if v and any(w in normalize(v) for w in self.p.no_requirement)]
+                 if v and any(w in normalize(v) for w in self.no_requirement)]
         if not loose:
             return None
         return Cue("open_requirements_skilled", float(len(loose)),
@@ -151,8 +164,8 @@ class Cues:
                    {"family": fam.id, "skilled": fam.skilled, "licensed": fam.licensed})
 
     def _hype(self, x: Inputs) -> Cue | None:
-        spans = (_find_words(x.text.view("title"), self.p.hype, "title")
-                 + _find_words(x.text.view("description"), self.p.hype, "description"))
+        spans = (_find_words(x.text.view("title"), self.hype, "title")
+                 + _find_words(x.text.view("description"), self.hype, "description"))
         if not spans:
             return None
         words = sorted({s.text for s in spans})
@@ -186,7 +199,7 @@ class Cues:
                    f"{self.p.intro_min_chars}字）。", [], {"chars": len(intro)})
 
     def _intro_advert(self, x: Inputs) -> Cue | None:
-        spans = _find_words(x.text.view("company_profile"), self.p.intro_advert,
+        spans = _find_words(x.text.view("company_profile"), self.intro_advert,
                             "company_profile")
         if not spans:
             return None
@@ -196,7 +209,7 @@ class Cues:
                    {"words": words})
 
     def _welfare_too_good(self, x: Inputs) -> Cue | None:
-        spans = _find_words(x.text.view("description"), self.p.welfare, "description")
+        spans = _find_words(x.text.view("description"), self.welfare, "description")
         if len(spans) < self.p.welfare_min_distinct:
             return None
         return Cue("welfare_too_good", float(len(spans) - self.p.welfare_min_distinct + 1),
@@ -205,11 +218,11 @@ class Cues:
 
     def _urgency(self, x: Inputs) -> Cue | None:
         view = x.text.view("description")
-        urgent = (_find_words(x.text.view("title"), self.p.urgency, "title")
-                  + _find_words(view, self.p.urgency, "description"))
+        urgent = (_find_words(x.text.view("title"), self.urgency, "title")
+                  + _find_words(view, self.urgency, "description"))
         if not urgent:
             return None
-        companions = _find_words(view, self.p.urgency_companions, "description")
+        companions = _find_words(view, self.companions, "description")
         if not companions:
             return None
         return Cue("urgency", float(1 + len(companions)),
@@ -223,15 +236,13 @@ class Cues:
         out: list[Span] = []
         said: list[str] = []
         edu = normalize(x.posting.education or "")
-        if edu and any(w in edu for w in self.p.no_requirement):
-            for level in self.p.education_levels:
-                m = re.search(re.escape(level) + r"(?:及)?以上", view.norm)
-                if m:
-                    out.append(_span("description", view, m.start(), m.end()))
-                    said.append(f"学历“{x.posting.education}”")
-                    break
+        if edu and self.level_re and any(w in edu for w in self.no_requirement):
+            m = self.level_re.search(view.norm)
+            if m:
+                out.append(_span("description", view, m.start(), m.end()))
+                said.append(f"学历“{x.posting.education}”")
         exp = normalize(x.posting.experience or "")
-        if exp and any(w in exp for w in self.p.no_requirement):
+        if exp and any(w in exp for w in self.no_requirement):
             m = _YEARS.search(view.norm)
             if m and int(m.group(1)) >= 1:
                 out.append(_span("description", view, m.start(), m.end()))
@@ -247,7 +258,7 @@ class Cues:
         r = x.record
         names = x.posting.enterprise.name + (r.name if r else "") + (r.business_scope or ""
                                                                       if r else "")
-        return any(w in names for w in self.p.agency_words)
+        return any(w in names for w in self.agency)
 
     def _headcount_vs_size(self, x: Inputs) -> Cue | None:
         hc, r = x.posting.headcount, x.record
