@@ -35,8 +35,8 @@ from verifier.families.keywords.lexicon import Entry, Lexicon, make_entries  # n
 from verifier.families.keywords.scan import Scanner  # noqa: E402
 from verifier.families.keywords.schema import PhraseSpec  # noqa: E402
 from verifier.models import Posting, Severity  # noqa: E402
+from verifier.pack import PackReader  # noqa: E402
 from verifier.pipeline.facts import context  # noqa: E402
-from verifier.pipeline.pack import PackReader  # noqa: E402
 from verifier.text.normalize import normalize, translation_table  # noqa: E402
 
 TEMPLATES = [

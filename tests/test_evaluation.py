@@ -16,7 +16,7 @@ from verifier.eval.labels import Expected, Label, LabelledPosting, load_corpus
 from verifier.eval.mapping import load_mapping, read_csv
 from verifier.eval.metrics import Result, compute, rule_category, rule_family
 from verifier.models import Evidence, Finding, Outcome, Severity, Span
-from verifier.pipeline.pack import RulePackError
+from verifier.pack import RulePackError
 from verifier.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

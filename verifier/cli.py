@@ -79,8 +79,8 @@ def rules() -> None:
 @click.argument("directory", type=click.Path(path_type=Path), required=False)
 def rules_check(directory: Path | None) -> None:
     """Lint a rule pack: every problem with file and line; exit 1 if any."""
+    from verifier.pack import RulePackError
     from verifier.pipeline.catalog import Catalog
-    from verifier.pipeline.pack import RulePackError
     from verifier.registry import reference
 
     root = directory or Settings().rules_dir

@@ -9,8 +9,8 @@ import pytest
 
 from verifier.families.campaign.checks import CampaignCheck
 from verifier.families.content.checks import ContentCheck
+from verifier.pack import RulePackError
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.pack import RulePackError
 
 ROOT = Path(__file__).resolve().parents[2] / "rules"
 CORE = [ContentCheck, CampaignCheck]

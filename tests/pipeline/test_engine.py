@@ -151,7 +151,7 @@ async def test_disabled_check_is_not_loaded_and_its_fact_not_looked_up(pack_dir:
 
 
 def test_unknown_disabled_check_is_refused_with_its_line(tmp_path: Path) -> None:
-    from verifier.pipeline.pack import RulePackError
+    from verifier.pack import RulePackError
 
     shutil.copytree(REPO, tmp_path / "rules")
     policy = tmp_path / "rules" / "policy.toml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.names import NameRules, clean_name, normalize_name, regions_compatible
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pack import PackReader, RulePackError
 from verifier.registry.records import Status
 from verifier.registry.status import StatusMap
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.uscc import (
     Reason,
     UsccTables,

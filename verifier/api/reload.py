@@ -12,8 +12,8 @@ from aiohttp import web
 
 from verifier.api.state import ENGINE, RESOURCES, SETTINGS, WATCHER
 from verifier.obs import metrics
+from verifier.pack import RulePackError
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.pack import RulePackError
 from verifier.registry import reference
 from verifier.store import epochs
 

@@ -20,7 +20,7 @@ from verifier.eval.metrics import Result, compute
 from verifier.eval.registry import RegistryUsed, default_registry, eval_settings
 from verifier.eval.render import render
 from verifier.eval.runner import offline, run
-from verifier.pipeline.pack import RulePackError
+from verifier.pack import RulePackError
 from verifier.registry.importer import ImportFailed
 from verifier.registry.mapping import MappingError
 from verifier.settings import Settings

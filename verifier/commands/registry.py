@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from verifier.pipeline.pack import RulePackError
+from verifier.pack import RulePackError
 from verifier.settings import Settings
 
 

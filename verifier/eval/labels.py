@@ -18,7 +18,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verifier.models import Outcome, Posting
-from verifier.pipeline.pack import RuleIssue, RulePackError
+from verifier.pack import RuleIssue, RulePackError
 
 
 class Expected(StrEnum):

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from verifier.eval.labels import Expected, Label, LabelledPosting
 from verifier.models import Posting
-from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
+from verifier.pack import PackReader, RuleIssue, RulePackError
 
 _INT = re.compile(r"-?\d+")
 _DT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d")

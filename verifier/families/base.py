@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from verifier.models import Evidence, Finding, Posting, Severity, Span
 
 if TYPE_CHECKING:
-    from verifier.pipeline.pack import PackReader
+    from verifier.pack import PackReader
     from verifier.text.match import Folder, Joined
     from verifier.text.normalize import PostingText
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from verifier.families.base import Check, RuleSpec
 from verifier.models import RuleInfo, Severity
-from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
+from verifier.pack import PackReader, RuleIssue, RulePackError
 from verifier.pipeline.policy import Policy, PolicyConfig
 
 if TYPE_CHECKING:

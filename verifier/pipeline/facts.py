@@ -34,7 +34,7 @@ T = TypeVar("T")
 # Dotted paths of provider factories `create(resources) -> FactProvider | None`.
 # A new fact family adds one line here; the engine itself never changes.
 PROVIDER_FACTORIES: list[str] = [
-    "verifier.registry.provider.create",
+    "verifier.families.registry.provider.create",
     "verifier.dedup.provider.create",
 ]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pack import PackReader, RulePackError
 
 CAPITAL_FILE = "registry/capital.toml"
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\.\d+")

@@ -1,8 +1,8 @@
 """The `registry` fact: what the registry says about a posting's employer.
 
-Built by `verifier.registry.provider` (I/O) and read by the registry and content checks (pure)
-through the `ReadsRegistry` slot of their context. Tests
-build it directly. "Not found" is a value (`record is None`), never an exception.
+Built by `verifier.families.registry.provider` (I/O) and read by the registry and content
+checks (pure) through the `ReadsRegistry` slot of their context. Tests build it directly.
+"Not found" is a value (`record is None`), never an exception.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from functools import cache, lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.uscc import DivisionRow
 from verifier.text.normalize import normalize, translation_table
 

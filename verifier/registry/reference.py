@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.pipeline.pack import PackReader, RuleIssue, RulePackError
+from verifier.pack import PackReader, RuleIssue, RulePackError
 from verifier.registry import names, uscc
 
 FILES = ("registry/names.toml", "registry/divisions.csv", "registry/uscc_authorities.csv")

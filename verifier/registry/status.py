@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pack import PackReader, RulePackError
 from verifier.registry.records import Status
 
 STATUS_FILE = "registry/status.toml"

@@ -22,7 +22,7 @@ from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}

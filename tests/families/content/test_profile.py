@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_facts, make_posting
 from verifier.families.content.profile import ProfileAdCheck
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 

@@ -12,8 +12,8 @@ from tests.factories import make_facts, make_posting
 from verifier.families.content.region import RegionConsistencyCheck
 from verifier.families.content.region_table import REGION, RegionTable
 from verifier.models import Severity
+from verifier.pack import PackReader
 from verifier.pipeline.facts import FactUnavailable
-from verifier.pipeline.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord, PlaceRef
 

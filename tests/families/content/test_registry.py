@@ -10,8 +10,8 @@ import pytest
 from tests.factories import make_facts, make_posting
 from verifier.families.content.registry import RegistryConsistencyCheck, staff_of
 from verifier.models import Severity
+from verifier.pack import PackReader
 from verifier.pipeline.facts import FactUnavailable
-from verifier.pipeline.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord
 

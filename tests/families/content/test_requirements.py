@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_facts, make_posting
 from verifier.families.content.requirements import RequirementsCheck
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 PERKS = "公司环境好，团队氛围融洽，五险一金，周末双休，节日福利，带薪年假，欢迎加入我们。"

@@ -11,9 +11,9 @@ import pytest
 from tests.factories import make_facts, make_posting
 from verifier.families.keywords.checks import KeywordsCheck
 from verifier.models import Finding, Outcome
+from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.pack import PackReader, RulePackError
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 CATEGORIES = {

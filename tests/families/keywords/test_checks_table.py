@@ -14,7 +14,7 @@ import pytest
 from tests.factories import make_facts, make_posting
 from verifier.families.keywords.checks import KeywordsCheck
 from verifier.models import Finding
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 FEE, TASK, TYPE, LOAN = ("keywords.fee_upfront", "keywords.task_brushing",

@@ -12,7 +12,7 @@ from tests.factories import make_facts, make_posting
 from verifier.families.registry.checks import RegistryCheck
 from verifier.families.registry.standing import RegistryStandingCheck
 from verifier.models import Finding, Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.match import NameMatch
 from verifier.registry.records import (

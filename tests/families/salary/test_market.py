@@ -10,7 +10,7 @@ import pytest
 from tests.factories import make_facts, make_posting
 from verifier.families.salary.market import MarketCheck
 from verifier.models import Finding
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 

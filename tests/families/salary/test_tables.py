@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from verifier.families.salary.tables import city_name, load_wage_table, region_name
+from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.pack import PackReader, RulePackError
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 

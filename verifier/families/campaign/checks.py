@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.normalize import original_pattern
 
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,

@@ -18,7 +18,7 @@ from verifier.families.base import Check, RuleSpec
 from verifier.families.content.region_table import Distance, RegionParams, RegionTable
 from verifier.families.content.registry import RegistryContext
 from verifier.models import Finding, Location, Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import PlaceRef
 

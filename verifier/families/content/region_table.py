@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.models import Severity
-from verifier.pipeline.pack import PackReader, locate
+from verifier.pack import PackReader, locate
 from verifier.registry.uscc import UsccTables
 
 REGION = "content/region.toml"

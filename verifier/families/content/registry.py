@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
 from verifier.registry.records import EnterpriseRecord
 from verifier.text.normalize import normalize

@@ -17,7 +17,7 @@ import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.models import Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.normalize import TextView, normalize
 
 OCCUPATIONS = "content/occupations.toml"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 
 class TitleParams(BaseModel):

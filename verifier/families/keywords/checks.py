@@ -20,7 +20,7 @@ from verifier.families.keywords.loader import load_scanner
 from verifier.families.keywords.scan import Match, Scanner
 from verifier.families.keywords.schema import KeywordParams, RuleText
 from verifier.models import SEVERITY_RANK, Finding, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 _R, _F = Severity.reject, Severity.flag
 _RULES: dict[str, tuple[Severity, str]] = {

@@ -17,7 +17,7 @@ from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.keywords.contacts import ContactFinder
 from verifier.families.keywords.schema import VariantsFile
 from verifier.models import SEVERITY_RANK, Finding, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.match import Folder
 
 _BASIS = (

@@ -21,7 +21,7 @@ from verifier.families.keywords.schema import (
     RuleText,
     VariantsFile,
 )
-from verifier.pipeline.pack import PackReader, locate
+from verifier.pack import PackReader, locate
 from verifier.text.match import Folder
 
 M = TypeVar("M", bound=BaseModel)

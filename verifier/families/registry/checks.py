@@ -26,7 +26,7 @@ from verifier.families.registry.common import (
     RegistryParams,
 )
 from verifier.models import Finding, Posting, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.namekeys import name_keys
 from verifier.registry.records import Status

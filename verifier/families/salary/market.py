@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.salary.tables import city_name, region_name
 from verifier.models import EmploymentType, Finding, Posting, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.salary import SalaryParse
 from verifier.text.salary_posting import salary_spans, stated_salary
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.families.salary.tables import WEAK, WageRow, WageTable, load_wage_table
 from verifier.models import EmploymentType, Finding, Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.salary_posting import salary_spans, stated_salary
 
 LAW = (

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.text.normalize import normalize
 
 Confidence = Literal["high", "medium", "low", "recalled"]

@@ -11,21 +11,21 @@ import pytest
 from tests.factories import make_facts, make_posting
 from verifier.families.content.region import RegionConsistencyCheck
 from verifier.families.registry.checks import RegistryCheck
+from verifier.families.registry.provider import RegistryProvider
 from verifier.families.registry.standing import RegistryStandingCheck
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.capital import CapitalParser
 from verifier.registry.demo import DEMO_FILE, install_demo_registry
 from verifier.registry.importer import parse_file
 from verifier.registry.lookup import MemoryLookup
 from verifier.registry.mapping import Mapping
-from verifier.registry.provider import RegistryProvider
 from verifier.registry.records import Status
 from verifier.registry.status import StatusMap
 from verifier.registry.uscc import org_code_check_char, uscc_check_char
 from verifier.store import migrate
 from verifier.store.db import create_engine
 
-RULES = Path(__file__).resolve().parents[2] / "rules"
+RULES = Path(__file__).resolve().parents[3] / "rules"
 _BODY = "MA0099999"
 UNKNOWN_CODE = "91110108" + _BODY[:8] + org_code_check_char(_BODY[:8])
 UNKNOWN_CODE += uscc_check_char(UNKNOWN_CODE)
@@ -122,7 +122,7 @@ async def test_install_demo_registry_once(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "registry" / "showcase.jsonl"
+SHOWCASE = Path(__file__).resolve().parents[3] / "fixtures" / "registry" / "showcase.jsonl"
 
 
 @pytest.mark.parametrize(
