@@ -41,8 +41,8 @@ from verifier.families.model.check import ModelCheck, ModelParams  # noqa: E402
 from verifier.families.signals.check import SignalsCheck, load_cues  # noqa: E402
 from verifier.families.signals.params import CUE_NAMES  # noqa: E402
 from verifier.models import Posting  # noqa: E402
+from verifier.pack import PackReader  # noqa: E402
 from verifier.pipeline.facts import Facts, context  # noqa: E402
-from verifier.pipeline.pack import PackReader  # noqa: E402
 
 NOW = datetime(2022, 6, 1, tzinfo=UTC)
 

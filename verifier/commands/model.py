@@ -10,7 +10,7 @@ from typing import Any
 import click
 import orjson
 
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pack import PackReader, RulePackError
 from verifier.settings import Settings
 
 

@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class FactUnavailable(Exception):
+    """A check asked for a fact whose provider failed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"fact {name!r} unavailable: {reason}")
+
+
 class Context(Protocol):
     """What every check may read about one posting (facts come from declared slots)."""
 

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
-from verifier.families.base import Context
+from verifier.families.base import Context, FactUnavailable
 from verifier.models import EnterpriseSummary, Posting
 from verifier.obs.metrics import observe_fact
 from verifier.text.match import Folder, Joined
-from verifier.text.normalize import PostingText
+from verifier.text.normalize import PostingText, posting_text
 
 if TYPE_CHECKING:
     from verifier.resources import Resources
@@ -54,15 +54,6 @@ class GroupedWrite:
 SideWrite = Callable[[Connection], None] | GroupedWrite
 """SQL to run on the writer's open transaction: a function of the connection, or a payload
 for a grouped (set-based) write."""
-
-
-class FactUnavailable(Exception):
-    """A check asked for a fact whose provider failed."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self.reason = reason
-        super().__init__(f"fact {name!r} unavailable: {reason}")
 
 
 @dataclass
@@ -148,20 +139,6 @@ class FactProvider(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Release resources."""
-
-
-def posting_text(posting: Posting) -> PostingText:
-    """The free-text fields of a posting, ready for normalization on first use."""
-    return PostingText(
-        {
-            "title": posting.title,
-            "description": posting.description,
-            "company_profile": posting.company_profile or "",
-            "enterprise.name": posting.enterprise.name,
-            "salary.text": posting.salary.text if posting.salary and posting.salary.text else "",
-            "contact": posting.contact or "",
-        }
-    )
 
 
 async def resolve_all(providers: list[FactProvider], facts: Facts, time_limit: float) -> None:

@@ -28,6 +28,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from verifier.models import Posting
+
 _KEEP_CONTROLS = {"\n", "\t"}
 # CJK ideograph blocks whose traditional forms OpenCC maps (BMP ranges are enough here).
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
@@ -180,3 +182,17 @@ class PostingText:
     def names(self) -> list[str]:
         """The field names present, in a stable order."""
         return [k for k, v in self.fields.items() if v]
+
+
+def posting_text(posting: Posting) -> PostingText:
+    """The free-text fields of a posting, ready for normalization on first use."""
+    return PostingText(
+        {
+            "title": posting.title,
+            "description": posting.description,
+            "company_profile": posting.company_profile or "",
+            "enterprise.name": posting.enterprise.name,
+            "salary.text": posting.salary.text if posting.salary and posting.salary.text else "",
+            "contact": posting.contact or "",
+        }
+    )

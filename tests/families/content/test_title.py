@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.factories import make_facts, make_posting
-from verifier.families.content.taxonomy import Taxonomy
 from verifier.families.content.title import TitleMismatchCheck
 from verifier.pack import PackReader
+from verifier.text.occupations import Taxonomy
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 

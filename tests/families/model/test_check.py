@@ -16,9 +16,9 @@ from verifier.families.model.matrix import featurize
 from verifier.families.model.train import export, fit_one
 from verifier.families.signals.check import load_cues
 from verifier.models import Finding, Outcome, Severity
+from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.pack import PackReader, RulePackError
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 SCAM = ("品牌000号诚邀加入。急招！包吃住，无需经验，月入过万，日赚500元，不甘平庸的你来改变命运。"

@@ -20,8 +20,8 @@ from verifier.families.model.matrix import featurize
 from verifier.families.model.train import design, export, fit_one, grouped_splits
 from verifier.families.signals.check import load_cues
 from verifier.families.signals.params import CUE_NAMES
+from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.facts import posting_text
-from verifier.pipeline.pack import PackReader, RulePackError
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
 

@@ -12,7 +12,7 @@ from tests.factories import make_facts, make_posting
 from verifier.families.signals.check import SignalsCheck
 from verifier.families.signals.cues import staff_upper
 from verifier.models import Severity
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord
 

@@ -14,9 +14,9 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context, RuleSpec
-from verifier.families.content.taxonomy import span_of
 from verifier.models import Finding, Severity, Span
 from verifier.text.normalize import TextView, normalize
+from verifier.text.occupations import span_of
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 _NEVER = re.compile(r"(?!x)x")

@@ -15,12 +15,12 @@ from typing import Annotated, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context, RuleSpec
-from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Posting, Severity
 from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
 from verifier.registry.records import EnterpriseRecord
 from verifier.text.normalize import normalize
+from verifier.text.occupations import Taxonomy, span_of
 
 _RANGE_TOP = re.compile(r"(\d+)\s*人?\s*(?:以下|以内|$)|-\s*(\d+)")
 _BASIS = "《中小企业划型标准规定》（工信部联企业〔2011〕300号）"

@@ -16,10 +16,10 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context, RuleSpec
-from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pack import PackReader
 from verifier.text.normalize import normalize
+from verifier.text.occupations import Taxonomy, span_of
 
 _YEARS = re.compile(r"(\d+)\s*(?:-|~|至|到)?\s*(\d+)?\s*年")
 

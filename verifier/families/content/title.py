@@ -14,9 +14,9 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context, RuleSpec
-from verifier.families.content.taxonomy import Taxonomy, span_of
 from verifier.models import Finding, Severity
 from verifier.pack import PackReader
+from verifier.text.occupations import Taxonomy, span_of
 
 
 class TitleParams(BaseModel):

@@ -16,7 +16,7 @@ from verifier.families.signals.check import SignalsContext, posting_cues
 from verifier.families.signals.cues import Cues
 from verifier.families.signals.params import CUE_NAMES
 from verifier.models import Finding, Severity, Span
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 
 PARAMS_FILE = "model.toml"
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from verifier.eval.labels import CorpusLine, Expected
 from verifier.eval.mapping import load_mapping, read_csv
 from verifier.models import Posting
-from verifier.pipeline.pack import RuleIssue, RulePackError
+from verifier.pack import RuleIssue, RulePackError
 from verifier.text.normalize import normalize
 
 

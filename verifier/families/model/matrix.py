@@ -16,9 +16,10 @@ import numpy.typing as npt
 from verifier.families.model.data import Example
 from verifier.families.model.features import FIELDS, Grams, grams
 from verifier.families.signals.cues import Cues, Inputs
-from verifier.pipeline.facts import context, posting_text
+from verifier.pipeline.facts import context
 from verifier.registry.records import EnterpriseRecord
 from verifier.settings import Settings
+from verifier.text.normalize import posting_text
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix

@@ -28,9 +28,9 @@ from verifier.families.model.train import (
     top_features,
 )
 from verifier.families.signals.check import load_cues
-from verifier.pipeline.facts import posting_text
-from verifier.pipeline.pack import PackReader, RulePackError
+from verifier.pack import PackReader, RulePackError
 from verifier.settings import Settings
+from verifier.text.normalize import posting_text
 
 SERVABLE = ("logreg_text+cues", "logreg_text", "logreg_cues", "linear_svm_text+cues")
 """Candidates the numpy scorer can serve (linear); the others are reported for comparison."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from typing import ClassVar, Protocol
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.families.content.taxonomy import Taxonomy
+from verifier.families.base import Check, Context, FactUnavailable, RuleSpec
 from verifier.families.signals.cues import Cue, Cues, Inputs
 from verifier.families.signals.params import CUE_NAMES, CueParams, SumParams
 from verifier.models import Finding, Severity
-from verifier.pipeline.facts import FactUnavailable
-from verifier.pipeline.pack import PackReader
+from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
+from verifier.text.occupations import Taxonomy
 
 CUES_FILE = "signals/cues.toml"
 WEIGHTS_FILE = "signals/weights.toml"

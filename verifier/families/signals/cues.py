@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from verifier.families.content.taxonomy import Taxonomy
 from verifier.families.signals.params import CUE_NAMES, CueParams
 from verifier.models import Posting, Span
 from verifier.registry.records import EnterpriseRecord
 from verifier.text.normalize import PostingText, TextView, normalize
+from verifier.text.occupations import Taxonomy
 
 _MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(万|千|k|元|块)")
 _SCALE = {"万": 10_000.0, "千": 1_000.0, "k": 1_000.0, "元": 1.0, "块": 1.0}
