@@ -29,6 +29,7 @@ _RULES: dict[str, tuple[Severity, str]] = {
     "keywords.typing_handwork": (_R, "打字员、手工活等先收费的兼职。"),
     "keywords.training_loan": (_R, "招转培、培训贷、先学后付。"),
     "keywords.high_pay_lure": (_R, "日入过千、躺赚等高薪诱导用语。"),
+    "keywords.high_pay_lure.promise": (_F, "月入过万等收入承诺（单独为提示，组合计分）。"),
     "keywords.high_pay_lure.no_threshold": (_F, "无需经验、不限学历等零门槛信号（组合计分）。"),
     "keywords.high_pay_lure.easy": (_F, "时间自由、上不封顶等轻松类信号（组合计分）。"),
     "keywords.high_pay_lure.day_paid": (_F, "日结类信号（组合计分）。"),

@@ -1,13 +1,14 @@
 """Salary notation: unreadable pay, impossible ranges, 面议 instead of basic pay, bait ranges.
 
 Reads the posting's salary once (structured figures, else `salary.text`, parsed by
-`verifier.text.salary`). The statement of basic pay is required by 《人力资源市场暂行条例》
-art. 24; 面议 or no pay at all is flagged (configurable). A range whose top is many times
+`verifier.text.salary`). 面议 or no pay at all is flagged from the date a rule requiring basic
+pay in every posting is in force (`negotiable_required_from`), info before it. A range whose top is many times
 its bottom (8-30K) is a classic bait. Thresholds live in `rules/salary/salary.toml`.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,6 +31,10 @@ class SalaryParams(BaseModel):
     absurd_monthly_min: Annotated[float, Field(ge=0)] = 100
     absurd_monthly_max: Annotated[float, Field(gt=0)] = 1_000_000
     negotiable_severity: Severity = Severity.flag
+    negotiable_required_from: date | None = None
+    """From this date a posting without basic pay breaks a rule in force: before it, the
+    severity is `negotiable_severity_before`."""
+    negotiable_severity_before: Severity = Severity.info
     flag_missing: bool = True
 
 
@@ -63,10 +68,13 @@ class SalaryCheck(Check[Context]):
                 return []
             spans = salary_spans(posting, sal)
             what = "面议" if sal is not None and sal.status == "negotiable" else "未填写"
+            since = p.negotiable_required_from
+            required = since is None or ctx.now.date() >= since
             return [self.finding(
                 "salary.negotiable", f"薪资为“{what}”，未写明基本劳动报酬。", spans=spans,
-                severity=p.negotiable_severity,
-                data={"parsed": sal.evidence() if sal else None, "legal_basis": LAW_BASIC_PAY},
+                severity=p.negotiable_severity if required else p.negotiable_severity_before,
+                data={"parsed": sal.evidence() if sal else None, "legal_basis": LAW_BASIC_PAY,
+                      "required_from": since.isoformat() if since else None},
             )]
         if sal.status == "unread" and "absurd" not in sal.issues:
             return [self.finding("salary.unparsed", f"无法识别薪资写法“{sal.text[:50]}”。",

@@ -1,16 +1,21 @@
 """Implausibly high pay: far above the market for the level, or "月入过万" for unskilled work.
 
-Entry-level postings (应届/校招/no experience asked) are compared with plausible monthly
-bands by education and city tier (`rules/salary/bands.csv`, from 2022 graduate pay surveys);
-specialist titles (algorithm, quant, chip ...) get the higher ceiling. Internships are
-compared with day/hour-rate bands (`intern_bands.csv`), lower for unskilled work (打字, 点赞,
-客服 ...). Promises such as 月入过万 / 日入过千 with no skill asked are flagged too.
+Occupation × city tier decides (`rules/salary/occupation_bands.csv`): a posting whose title
+(or headline) names a known occupation is flagged only when its top pay is far above that
+occupation's band, at any experience level; an income promise (月入过万) at or below the
+occupation's typical pay passes. Entry-level postings (应届/校招/experience 不限 or not
+stated) are also held to the graduate bands by education and city tier (`bands.csv`, 2022
+graduate pay surveys; specialist titles get the higher ceiling), unless the occupation is paid
+by output (sales on commission, riders, drivers, trades), whose band replaces them.
+Internships are compared with day/hour-rate bands (`intern_bands.csv`), lower for unskilled
+work (打字, 点赞, 客服 ...). Promises with no skill asked and no occupation that explains them
+are flagged too.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +38,36 @@ class MarketParams(BaseModel):
     promises: list[str] = Field(default_factory=list)
     education_order: list[str] = Field(default_factory=lambda: ["博士", "硕士", "本科", "大专"])
     education_aliases: dict[str, str] = Field(default_factory=dict)
+    promise_values: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+
+
+class OccupationBand(BaseModel):
+    """One row of `occupation_bands.csv`: typical and far-above monthly pay by city tier."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    occupation: str
+    keywords: Annotated[str, Field(min_length=1)]
+    basis: Literal["degree", "output"]
+    typical_t1: float
+    typical_t2: float
+    typical_t3: float
+    flag_above_t1: float
+    flag_above_t2: float
+    flag_above_t3: float
+    source: str
+
+    def words(self) -> list[str]:
+        """The title keywords."""
+        return [w for w in self.keywords.split("|") if w]
+
+    def typical(self, tier: int) -> float:
+        """Typical top monthly pay in a city tier."""
+        return (self.typical_t1, self.typical_t2, self.typical_t3)[tier - 1]
+
+    def flag_above(self, tier: int) -> float:
+        """Monthly pay far above the occupation's market in a city tier."""
+        return (self.flag_above_t1, self.flag_above_t2, self.flag_above_t3)[tier - 1]
 
 
 class Band(BaseModel):
@@ -90,9 +125,10 @@ class MarketCheck(Check[Context]):
     }
 
     def __init__(self, params: MarketParams, bands: list[Band], interns: list[InternBand],
-                 tiers: dict[str, int]) -> None:
+                 tiers: dict[str, int], occupations: list[OccupationBand] | None = None) -> None:
         super().__init__(params)
         self.bands = {(b.education, b.market_tier): b for b in bands}
+        self.occupations = occupations or []
         self.interns = interns
         self.tiers = tiers
         self._promise = re.compile("|".join(map(re.escape, params.promises)) or r"(?!x)x")
@@ -110,58 +146,108 @@ class MarketCheck(Check[Context]):
                                                key=("category",))]
         tiers = {t.city: t.market_tier
                  for _, t in pack.csv_rows("salary/market_tiers.csv", MarketTier, key=("city",))}
-        return cls(params, bands, interns, tiers)
+        occupations = [o for _, o in pack.csv_rows("salary/occupation_bands.csv", OccupationBand,
+                                                   key=("occupation",))]
+        return cls(params, bands, interns, tiers, occupations)
+
+    def occupation(self, ctx: Context) -> OccupationBand | None:
+        """The occupation the title names, else the description's headline (first line)."""
+        title = ctx.text.view("title").norm
+        head = ctx.text.view("description").norm[:60]
+        for text in (title, head):
+            for occ in self.occupations:
+                if any(w in text for w in occ.words()):
+                    return occ
+        return None
+
+    def tier(self, posting: Posting) -> tuple[str, int]:
+        """The posting's city and its market tier (3 when unknown)."""
+        loc = posting.location
+        # Municipalities (北京, 上海 ...) are their own city when no city is given.
+        city = city_name(loc.city) or region_name(loc.province) if loc else ""
+        return city, self.tiers.get(city, 3)
 
     def check(self, ctx: Context) -> list[Finding]:
-        """Compare the top of the stated pay with the plausible band."""
+        """Compare the top of the stated pay with the occupation's and the graduates' band."""
         posting = ctx.posting
         out: list[Finding] = []
         sal = stated_salary(posting, ctx)
         title = ctx.text.view("title").norm
         unskilled = self._unskilled.search(title) is not None
+        occ = None if unskilled else self.occupation(ctx)
         ok = sal is not None and sal.status == "ok" and sal.currency == "CNY"
         if ok and sal is not None:
             if posting.employment_type == EmploymentType.internship:
                 out.extend(self._intern(posting, sal, title))
-            elif self._entry_level(posting):
-                out.extend(self._graduate(posting, sal, title))
+            else:
+                out.extend(self._market(posting, sal, title, occ))
         asks_skill = bool(posting.education) and not any(
             w in (posting.education or "") for w in ("不限", "无"))
         if unskilled or not asks_skill:
-            for fld in ("title", "description"):
-                view = ctx.text.view(fld)
-                m = self._promise.search(view.norm)
-                if m:
-                    span = Span(field=fld, start=m.start(), end=m.end(),
-                                text=view.original[m.start():m.end()])
-                    out.append(self.finding(
-                        "salary.implausible_high",
-                        f"对无学历或技能要求的岗位承诺“{span.text}”，疑似高薪诱饵。", spans=[span],
-                        data={"promise": span.text, "education": posting.education,
-                              "unskilled_title": unskilled},
-                    ))
-                    break
+            out.extend(self._promise_findings(posting, ctx, occ, unskilled)[:1])
         return out
 
-    def _entry_level(self, posting: Posting) -> bool:
-        exp = posting.experience or ""
-        return posting.channel == "campus" or bool(posting.campaign) or (
-            self._entry.search(exp) is not None)
+    def _promise_findings(self, posting: Posting, ctx: Context, occ: OccupationBand | None,
+                          unskilled: bool) -> list[Finding]:
+        _, tier = self.tier(posting)
+        for fld in ("title", "description"):
+            view = ctx.text.view(fld)
+            for m in self._promise.finditer(view.norm):
+                value = self.params.promise_values.get(m.group(0))
+                if occ is not None and value is not None and value <= occ.typical(tier):
+                    continue  # normal pay for this occupation (月入过万 for a rider)
+                span = Span(field=fld, start=m.start(), end=m.end(),
+                            text=view.original[m.start():m.end()])
+                return [self.finding(
+                    "salary.implausible_high",
+                    f"对无学历或技能要求的岗位承诺“{span.text}”，疑似高薪诱饵。", spans=[span],
+                    data={"promise": span.text, "education": posting.education,
+                          "unskilled_title": unskilled,
+                          "occupation": occ.occupation if occ else None,
+                          "occupation_typical": occ.typical(tier) if occ else None},
+                )]
+        return []
 
-    def _graduate(self, posting: Posting, sal: SalaryParse, title: str) -> list[Finding]:
+    def _market(self, posting: Posting, sal: SalaryParse, title: str,
+                occ: OccupationBand | None) -> list[Finding]:
         top = sal.monthly_max if sal.monthly_max is not None else sal.monthly_min
+        if top is None:
+            return []
+        city, tier = self.tier(posting)
+        grad = self._graduate_limit(posting, title, tier) if self._entry_level(posting) else None
+        if occ is not None:
+            limit = occ.flag_above(tier)
+            if grad is not None and occ.basis == "degree" and grad[0] < limit:
+                return self._too_high(sal, top, grad, city, tier, posting)
+            if top <= limit:
+                return []
+            return [self.finding(
+                "salary.implausible_high",
+                f"{occ.occupation}类岗位月薪折算{top:.0f}元，"
+                f"远高于{city or '该'}城市层级{tier}同类岗位的合理上限{limit:.0f}元。",
+                spans=salary_spans(posting, sal),
+                data=self._data(sal, top, limit, occ.model_dump(), occupation=occ.occupation,
+                                market_tier=tier),
+            )]
+        if grad is None:
+            return []
+        return self._too_high(sal, top, grad, city, tier, posting)
+
+    def _graduate_limit(self, posting: Posting, title: str,
+                        tier: int) -> tuple[float, Band, str, bool] | None:
         p: MarketParams = self.params
         word = next((e for e in p.education_order if e in (posting.education or "")), "不限")
         edu = p.education_aliases.get(word, word)
-        loc = posting.location
-        # Municipalities (北京, 上海 ...) are their own city when no city is given.
-        city = city_name(loc.city) or region_name(loc.province) if loc else ""
-        tier = self.tiers.get(city, 3)
         band = self.bands.get((edu, tier))
-        if top is None or band is None:
-            return []
+        if band is None:
+            return None
         specialist = any(w in title for w in self.params.specialist_titles)
-        limit = band.flag_above_specialist if specialist else band.flag_above
+        return (band.flag_above_specialist if specialist else band.flag_above), band, edu, \
+            specialist
+
+    def _too_high(self, sal: SalaryParse, top: float, grad: tuple[float, Band, str, bool],
+                  city: str, tier: int, posting: Posting) -> list[Finding]:
+        limit, band, edu, specialist = grad
         if top <= limit:
             return []
         return [self.finding(
@@ -171,6 +257,11 @@ class MarketCheck(Check[Context]):
             spans=salary_spans(posting, sal),
             data=self._data(sal, top, limit, band.model_dump(), specialist=specialist),
         )]
+
+    def _entry_level(self, posting: Posting) -> bool:
+        exp = (posting.experience or "").strip()
+        return posting.channel == "campus" or bool(posting.campaign) or not exp or (
+            self._entry.search(exp) is not None)
 
     def _intern(self, posting: Posting, sal: SalaryParse, title: str) -> list[Finding]:
         top = sal.max if sal.max is not None else sal.min

@@ -1,13 +1,17 @@
 """Pay stated twice that disagrees: structured figures vs `salary.text`, salary vs description.
 
-A posting that lists 8-12K but says 底薪2000 in its description (or whose structured figures
-contradict its own salary text) shows a bait figure. Ranges are compared as monthly
-equivalents; they disagree when they do not overlap even after widening both by the
-tolerance in `rules/salary/mismatch.toml`.
+A posting that lists 8-12K but says 月薪2000 in its description (or whose structured figures
+contradict its own salary text) shows a bait figure. Like is compared with like
+(`verifier.text.pay_items`): only the description's main figure in the stated salary's unit,
+and components (底薪, 绩效 ...) as floors; what managers or experienced staff earn, training
+or probation pay and advances are other items. Ranges are compared as monthly equivalents;
+they disagree when they do not overlap even after widening both by the tolerance in
+`rules/salary/mismatch.toml`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Annotated, ClassVar
 
@@ -15,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.models import Finding, Severity, Span
+from verifier.text.pay_items import pay_kind
 from verifier.text.salary import SalaryParse, iter_pay
 from verifier.text.salary_posting import salary_spans, stated_salary, text_parse
 
@@ -68,22 +73,30 @@ class MismatchCheck(Check[Context]):
         if own is not None and own is not sal and self._disagree(stated, own):
             return [self._finding("salary.text", sal, own, salary_spans(posting, own))]
         text = posting.description
-        # Lazily, over the shared normalized view: the first disagreement decides.
-        for said in iter_pay(text, ctx.text.view("description").norm):
-            if self._disagree(stated, said):
+        norm = ctx.text.view("description").norm
+        # Lazily, over the shared normalized view, up to the main figure.
+        for said in iter_pay(text, norm):
+            kind = pay_kind(norm, said)
+            if kind == "other" or (said.unit != sal.unit and not said.unit_inferred):
+                continue
+            item = said if kind == "main" else dataclasses.replace(said, base_only=True)
+            if self._disagree(stated, item):
                 span = Span(field="description", start=said.start, end=said.end,
                             text=text[said.start:said.end])
                 return [self._finding("description", sal, said,
-                                      [*salary_spans(posting, sal), span])]
+                                      [*salary_spans(posting, sal), span],
+                                      kind=kind)]
+            if kind == "main":
+                break  # the text's main figure agrees: later figures are other items
         return []
 
     def _finding(self, where: str, sal: SalaryParse, other: SalaryParse,
-                 spans: list[Span]) -> Finding:
+                 spans: list[Span], kind: str = "main") -> Finding:
         label = "薪资文字" if where == "salary.text" else "职位描述"
         return self.finding(
             "salary.text_mismatch",
             f"结构化薪资与{label}中的“{other.text[:30].strip()}”不一致。",
             spans=spans,
             data={"stated": sal.evidence(), "other": other.evidence(), "other_field": where,
-                  "threshold": self.params.tolerance},
+                  "other_kind": kind, "threshold": self.params.tolerance},
         )
