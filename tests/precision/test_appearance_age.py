@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from tests.factories import make_posting
 from tests.precision.conftest import RULES, Decide, decisive, rules
-from verifier.models import Outcome
+from verifier.models import Finding, Outcome, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.policy import Scope
+from verifier.pipeline.policy import Combination, Policy, PolicyConfig, Scope
 
 RECEPTION = ("酒店前台接待，负责客人入住登记、退房结算和咨询服务。要求身高160cm以上，"
              "形象气质佳，年龄20-35岁，35岁以下优先考虑，普通话标准，能适应倒班。")
@@ -94,3 +94,18 @@ def test_a_scope_names_one_target() -> None:
         Scope(campaign="c", portal="p", basis="b", rules={})
     with pytest.raises(ValidationError):
         Scope(basis="b", rules={})
+
+
+def test_keyword_sub_rules_share_their_category_family() -> None:
+    """月入过万 (a sub-rule) and 日入过千 (the bare rule) are one family, not two."""
+    combo = Combination(name="x", rules=["keywords.high_pay_lure*", "salary.bait*"],
+                        min_families=2, message="m")
+    pol = Policy(PolicyConfig(combination=[combo]))
+
+    def f(rule: str) -> Finding:
+        return Finding(rule=rule, severity=Severity.info, score=10, message="m")
+
+    same = pol.apply([f("keywords.high_pay_lure"), f("keywords.high_pay_lure.promise")])
+    assert not any(x.rule.startswith("policy.combination") for x in same.findings)
+    two = pol.apply([f("keywords.high_pay_lure.promise"), f("salary.bait_range")])
+    assert any(x.rule == "policy.combination.x" for x in two.findings)

@@ -96,7 +96,7 @@ class PolicyConfig(BaseModel):
 def _family(rule: str) -> str:
     """``keywords.<category>`` for keyword rules (bare or with a sub-rule), else the check."""
     parts = rule.split(".")
-    return ".".join(parts[:2]) if parts[0] == "keywords" else parts[0]
+    return ".".join(parts[:2]) if len(parts) > 2 or parts[0] == "keywords" else parts[0]
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ MUST_FIRE: list[tuple[str, str, str]] = [
     ("日入过千，轻松赚钱", LURE, R),
     ("月入十万不是梦", LURE, R),
     ("躺赚项目", LURE, R),
-    ("月入过万，无需经验", LURE, R),
+    # 月入过万 is its own sub-rule (info alone, reject with 无需经验: issue 14 cause 2/6).
+    ("月入过万，无需经验", LURE + ".promise", R),
     ("日赚500", LURE, F),
     ("高薪日结", LURE, F),
     ("拉人头有奖励", MLM, R),

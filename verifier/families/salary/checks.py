@@ -2,12 +2,14 @@
 
 Reads the posting's salary once (structured figures, else `salary.text`, parsed by
 `verifier.text.salary`). 面议 or no pay at all is flagged from the date a rule requiring basic
-pay in every posting is in force (`negotiable_required_from`), info before it. A range whose top is many times
-its bottom (8-30K) is a classic bait. Thresholds live in `rules/salary/salary.toml`.
+pay in every posting is in force (`negotiable_required_from`), info before it. A range whose
+top is many times its bottom (8-30K) is a classic bait. Thresholds live in
+`rules/salary/salary.toml`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
@@ -17,6 +19,7 @@ from verifier.families.base import Check, Context, RuleSpec
 from verifier.models import Finding, Severity
 from verifier.text.salary_posting import salary_spans, stated_salary
 
+_BY_OUTPUT = re.compile(r"底薪.{0,12}提成|计件|按单计|多劳多得")
 LAW_BASIC_PAY = "《人力资源市场暂行条例》第二十四条（招聘信息应包含薪酬待遇等内容）"
 
 
@@ -91,7 +94,10 @@ class SalaryCheck(Check[Context]):
                 problems.append("absurd_low")
         ratio = sal.max / sal.min if (
             sal.min is not None and sal.max is not None and sal.min > 0) else None
-        limit = p.bait_ratio_commission if sal.commission else p.bait_ratio
+        # Pay by output stated in the body (底薪+提成, 按单计酬) widens the range by design.
+        commission = sal.commission or _BY_OUTPUT.search(
+            ctx.text.view("description").norm) is not None
+        limit = p.bait_ratio_commission if commission else p.bait_ratio
         bait = ratio is not None and ratio > limit
         if not problems and not bait:
             return out  # the common case: nothing to report, so no evidence is built
