@@ -34,7 +34,9 @@ from verifier.text.normalize import code_table, normalize
 
 CLAUSE = ","
 SENTENCE = "。"
-_CLAUSE_CHARS = ",，"  # the enumeration comma 、 is bridged, not a boundary
+_CLAUSE_CHARS = ",，"  # the enumeration comma 、 is bridged for context, not a boundary
+# ... but no match may span it: 生日红包、过节红包 does not say 包过 (`Compact.crosses_list_mark`).
+_LIST_MARKS = np.array([ord("、"), ord("｜"), ord("|")], dtype=np.uint32)
 _SENTENCE_CHARS = "。!?;！？；\n｡"
 _KEEP_SYMBOLS = "+@❤"
 _FOLD_SYMBOLS = {"➕": "+", "✚": "+", "♥": "❤", "♡": "❤", "💕": "❤", "❣": "❤"}
@@ -82,11 +84,13 @@ class Compact:
     `index` are derived on first use, which most fields without a hit never ask for.
     """
 
-    __slots__ = ("_index", "_mask", "_text", "codes")
+    __slots__ = ("_index", "_mask", "_raw", "_text", "codes")
 
-    def __init__(self, codes: Codes, mask: npt.NDArray[np.bool_]) -> None:
+    def __init__(self, codes: Codes, mask: npt.NDArray[np.bool_],
+                 raw: Codes | None = None) -> None:
         self.codes = codes
         self._mask = mask
+        self._raw = raw
         self._text: str | None = None
         self._index: npt.NDArray[np.intp] | None = None
 
@@ -116,6 +120,16 @@ class Compact:
             return 0
         part = index[start:end]
         return int((part[1:] - part[:-1]).max()) - 1
+
+    def crosses_list_mark(self, start: int, end: int) -> bool:
+        """Whether a list mark (、 |) stands between compact characters [start, end)."""
+        if self._raw is None or end - start < 2:
+            return False
+        index = self.index
+        lo, hi = int(index[start]), int(index[end - 1])
+        if hi - lo == end - start - 1:
+            return False  # nothing was dropped in between
+        return bool(np.isin(self._raw[lo:hi], _LIST_MARKS).any())
 
     def gap_before(self, pos: int) -> int:
         """Characters dropped between compact `pos - 1` and `pos` (large at the ends)."""
@@ -188,15 +202,17 @@ class Folder:
         folding are both one-to-one per character, so one composed table does both."""
         if self._composed is None:
             self._composed = self._fold_keep[code_table()]
-        folded = self._composed[codes_of("\n".join(texts))]
+        raw = codes_of("\n".join(texts))
+        folded = self._composed[raw]
         mask = folded != _DROP
-        return Joined(Compact(folded[mask], mask), _starts(texts))
+        return Joined(Compact(folded[mask], mask, raw), _starts(texts))
 
     def compact(self, norm: str) -> Compact:
         """The compact form of an already normalized text."""
-        folded = self._fold_keep[codes_of(norm)]
+        raw = codes_of(norm)
+        folded = self._fold_keep[raw]
         mask = folded != _DROP
-        return Compact(folded[mask], mask)
+        return Compact(folded[mask], mask, raw)
 
     def key(self, phrase: str) -> str:
         """A phrase in matching form: normalized, folded and compacted like the texts."""

@@ -34,7 +34,8 @@ MUST_FIRE: list[tuple[str, str, str]] = [
     ("需缴纳培训费800元", FEE, R),
     ("统一收取服装费200元", FEE, R),
     ("工装费自理", FEE, R),
-    ("体检费由我司代收", FEE, R),
+    # 体检费 is its own sub-rule (info when self-paid, reject when collected: issue 14 cause 4).
+    ("体检费由我司代收", FEE + ".health_check", R),
     ("代收体检费120元", FEE, R),
     ("资料审核费30元", FEE, R),
     ("办卡费20元", FEE, R),

@@ -35,6 +35,8 @@ class RegistryConsistencyParams(BaseModel):
     staff_multiple: Annotated[float, Field(gt=0)] = 1.0
     min_headcount: Annotated[int, Field(ge=1)] = 10
     flag_multiple: Annotated[float, Field(ge=1)] = 5.0
+    agency_name_words: list[str] = Field(default_factory=list)
+    agency_scope_words: list[str] = Field(default_factory=list)
 
 
 def staff_of(rec: EnterpriseRecord) -> int | None:
@@ -77,13 +79,31 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
         return cls(pack.params(cls.params_file or "", RegistryConsistencyParams),
                    Taxonomy.load(pack))
 
+    def is_agency(self, posting: Posting, rec: EnterpriseRecord | None) -> bool:
+        """An HR service or labour-dispatch firm, by its registered scope or its name."""
+        p = self.params
+        names = [posting.enterprise.name if posting.enterprise else "", rec.name if rec else ""]
+        if any(w in n for n in names for w in p.agency_name_words):
+            return True
+        scope = rec.business_scope or "" if rec else ""
+        return any(w in scope for w in p.agency_scope_words)
+
+    def tags(self, ctx: RegistryContext) -> list[str]:
+        """``agency`` for HR service and labour-dispatch firms (recruiting for clients)."""
+        fact = ctx.registry
+        record = fact.record if fact is not None else None
+        return ["agency"] if self.is_agency(ctx.posting, record) else []
+
     def check(self, ctx: RegistryContext) -> list[Finding]:
         """Both comparisons, when the registry resolved the employer."""
         posting = ctx.posting
         fact = ctx.registry
         if fact is None or fact.record is None:
             return []
-        return self._headcount(posting, fact.record) + self._scope(posting, ctx, fact.record)
+        scope = self._scope(posting, ctx, fact.record)
+        if self.is_agency(posting, fact.record):
+            return scope  # openings beyond its own staff are an agency's business
+        return self._headcount(posting, fact.record) + scope
 
     def _headcount(self, posting: Posting, rec: EnterpriseRecord) -> list[Finding]:
         p = self.params

@@ -25,6 +25,7 @@ from verifier.pack import PackReader
 _R, _F = Severity.reject, Severity.flag
 _RULES: dict[str, tuple[Severity, str]] = {
     "keywords.fee_upfront": (_R, "向求职者收取押金、保证金或各类费用。"),
+    "keywords.fee_upfront.health_check": (_F, "求职者自付给医院的体检费用（提示）。"),
     "keywords.task_brushing": (_R, "刷单、返利、垫付类任务。"),
     "keywords.typing_handwork": (_R, "打字员、手工活等先收费的兼职。"),
     "keywords.training_loan": (_R, "招转培、培训贷、先学后付。"),

@@ -3,7 +3,8 @@
 A raw hit of the automaton becomes a `Match` only if, in this order:
 
 1. its characters were close together in the original (`max_gap` dropped characters at
-   most between two of them; `max_ascii_gap` for all-ASCII keys), and an all-ASCII key
+   most between two of them; `max_ascii_gap` for all-ASCII keys), no list mark (、 |) stands
+   between them (生日红包、过节红包 is not 包过), and an all-ASCII key
    does not sit inside a longer ASCII word (``wx`` in ``newxbox`` is not WeChat);
 2. it does not lie inside an allowed sense of the phrase (投标保证金 for 保证金, 装修押金 for
    押金, 确保录入 for 保录), optionally only when the title says so (会计, 财务 ...);
@@ -157,7 +158,7 @@ class Scanner:
         key = entry.key
         ascii_key = key.isascii()
         limit = self.params.max_ascii_gap if ascii_key else self.params.max_gap
-        if c.max_gap(cs, ce) > limit:
+        if c.max_gap(cs, ce) > limit or c.crosses_list_mark(cs, ce):
             return False
         if not ascii_key and not key[0].isascii() and not key[-1].isascii():
             return True  # no ASCII word character at either end: no word boundary to check

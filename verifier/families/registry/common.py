@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,11 @@ class RegistryParams(BaseModel):
     status: dict[Status, Severity] = Field(default_factory=dict)
     lists: dict[str, Severity] = Field(default_factory=dict)
     claims: dict[str, list[str]] = Field(default_factory=dict)
+    claim_colloquial: list[str] = Field(default_factory=list)
+    """Words right before a claim phrase that make it colloquial or a local honour
+    (行业小巨人, 科技小巨人), not a claim of the national title."""
+    programme_start: dict[str, date] = Field(default_factory=dict)
+    """Tier -> the date its first list was published: a claim before it cannot be true."""
 
 
 class Brand(BaseModel):

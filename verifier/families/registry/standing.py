@@ -108,21 +108,38 @@ class RegistryStandingCheck(Check[RegistryContext]):
         for fld in ("title", "description", "company_profile", "enterprise.name"):
             view = ctx.text.view(fld)
             for phrase, tiers in sorted(self.params.claims.items(), key=lambda kv: -len(kv[0])):
-                i = view.norm.find(phrase)
+                i = self._claim_at(view.norm, phrase)
                 if i < 0:
                     continue
                 if have & set(tiers):
                     return []
-                return [self.finding(
-                    "registry.claim.zjtx",
-                    f"岗位声称“{view.original[i:i + len(phrase)]}”，但登记信息中无{day}有效的"
-                    f"{'或'.join(_TIERS.get(t, t) for t in tiers)}认定。",
-                    spans=[Span(field=fld, start=i, end=i + len(phrase),
-                                text=view.original[i:i + len(phrase)])],
-                    data={**self._recognitions(rec), "claimed": phrase, "accepted_tiers": tiers,
-                          "on": day.isoformat(),
-                          "legal_basis": "《优质中小企业梯度培育管理暂行办法》"})]
+                return [self._claim_finding(fld, view.original[i:i + len(phrase)], i, phrase,
+                                            tiers, rec, day)]
         return []
+
+    def _claim_at(self, norm: str, phrase: str) -> int:
+        """First offset of the phrase not in a colloquial use (行业小巨人), else -1."""
+        i = norm.find(phrase)
+        while i >= 0:
+            if not any(norm.endswith(w, 0, i) for w in self.params.claim_colloquial):
+                return i
+            i = norm.find(phrase, i + 1)
+        return -1
+
+    def _claim_finding(self, fld: str, text: str, i: int, phrase: str, tiers: list[str],
+                       rec: EnterpriseRecord, day: date) -> Finding:
+        starts = [self.params.programme_start[t] for t in tiers
+                  if t in self.params.programme_start]
+        before = bool(starts) and day < min(starts)
+        why = (f"，而该认定{min(starts).year}年才开始评定" if before else
+               f"，但登记信息中无{day}有效的{'或'.join(_TIERS.get(t, t) for t in tiers)}认定")
+        return self.finding(
+            "registry.claim.zjtx", f"岗位声称“{text}”{why}。",
+            spans=[Span(field=fld, start=i, end=i + len(phrase), text=text)],
+            data={**self._recognitions(rec), "claimed": phrase, "accepted_tiers": tiers,
+                  "on": day.isoformat(), "before_programme": before,
+                  "programme_start": min(starts).isoformat() if starts else None,
+                  "legal_basis": "《优质中小企业梯度培育管理暂行办法》"})
 
     @staticmethod
     def _recognitions(rec: EnterpriseRecord) -> dict[str, object]:
