@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+from verifier.families.base import Check
 from verifier.models import Posting
+from verifier.pack import PackReader
 from verifier.pipeline.facts import Facts, context
+
+"""The repository's rule pack."""
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+"""The repository's rule pack."""
+
+C = TypeVar("C", bound=Check[Any])
 
 BASE: dict[str, Any] = {
     "posting_id": "p-1",
@@ -48,3 +58,11 @@ def make_facts(posting: Posting, now: datetime | None = None, *, portal: str | N
     ctx = context(posting, clock, portal)
     ctx.values.update(values)
     return ctx
+
+
+def load_check(klass: type[C], rules: Path = RULES) -> C:
+    """A check loaded from the rule pack (the repository's by default), which must be clean."""
+    pack = PackReader(rules)
+    check = klass.load(pack)
+    assert pack.issues == [], pack.issues
+    return check

@@ -136,14 +136,20 @@ class PackReader:
                 self.fail(rel, locate(text, err["loc"]), f"{where}: {err['msg']}")
             return None
 
+    def document(self, rel: str, model: type[M]) -> tuple[M, str] | None:
+        """A TOML file validated by `model`, with its text (for line lookups); None when it
+        cannot be read, parsed or validated (the issues are recorded)."""
+        parsed = self.toml(rel)
+        if parsed is None:
+            return None
+        data, text = parsed
+        got = self.validate(rel, text, data, model)
+        return None if got is None else (got, text)
+
     def params(self, rel: str, model: type[M]) -> M:
         """Load a TOML params file; on error the issue is recorded and defaults returned."""
-        parsed = self.toml(rel)
-        if parsed is not None:
-            got = self.validate(rel, parsed[1], parsed[0], model)
-            if got is not None:
-                return got
-        return model.model_construct()
+        got = self.document(rel, model)
+        return model.model_construct() if got is None else got[0]
 
     # -- CSV ----------------------------------------------------------------------
     def csv_rows(self, rel: str, model: type[M], *, key: Sequence[str] = ()) -> list[tuple[int, M]]:

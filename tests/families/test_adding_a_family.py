@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 import verifier.families
-from tests.factories import make_posting
+from tests.factories import RULES, make_posting
 from verifier.pack import RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[2] / "rules"
+ROOT = RULES
 
 TOY_INIT = '''
 """Toy family: postings whose title shouts (`toy.*`). Reads `rules/toy/toy.toml`."""

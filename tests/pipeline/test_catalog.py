@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import RULES
 from verifier.families.campaign.checks import CampaignCheck
 from verifier.families.content.checks import ContentCheck
 from verifier.pack import RulePackError
 from verifier.pipeline.catalog import Catalog
 
-ROOT = Path(__file__).resolve().parents[2] / "rules"
+ROOT = RULES
 CORE = [ContentCheck, CampaignCheck]
 CONTENT = "content/content.toml"
 

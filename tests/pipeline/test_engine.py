@@ -8,14 +8,14 @@ from typing import Any, ClassVar, Protocol
 
 import pytest
 
-from tests.factories import make_posting
+from tests.factories import RULES, make_posting
 from verifier.families.base import Check, Context, RuleSpec
 from verifier.models import Finding, Outcome, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 from verifier.pipeline.facts import FactProvider
 
-REPO = Path(__file__).resolve().parents[2] / "rules"
+REPO = RULES
 
 
 @pytest.fixture

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_posting
+from tests.factories import RULES, make_posting
 from verifier.models import Finding, Outcome
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine, Evaluation
-
-RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 @pytest.fixture(scope="session")

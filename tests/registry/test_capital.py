@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.factories import RULES
 from verifier.registry.capital import CapitalParser
-
-RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 @pytest.fixture(scope="module")

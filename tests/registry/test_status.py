@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import RULES
 from verifier.pack import PackReader, RulePackError
 from verifier.registry.records import Status
 from verifier.registry.status import StatusMap
-
-RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,24 @@ def _reference(reader: PackReader, issues: list[RuleIssue], *, required: bool) -
     return ref
 
 
+def _policy(reader: PackReader, rules: dict[str, tuple[str, str, RuleSpec]],
+            off_rules: set[str], *, strict: bool) -> PolicyConfig:
+    """`policy.toml`: its combinations join `rules`; with `strict`, every override must name a
+    known rule (or a rule of a disabled check)."""
+    doc = reader.document("policy.toml", PolicyConfig)
+    if doc is None:
+        return PolicyConfig()
+    got, text = doc
+    for combo in got.combination:
+        rules[f"policy.combination.{combo.name}"] = (
+            "policy", "1", RuleSpec(combo.severity, combo.message, combo.score))
+    for key in got.rules if strict else ():
+        if not any(fnmatch.fnmatchcase(r, key) for r in (*rules, *off_rules)):
+            line = next((i for i, ln in enumerate(text.splitlines(), 1) if key in ln), 0)
+            reader.fail("policy.toml", line, f"rule {key!r} matches no known rule")
+    return got
+
+
 def discover_checks() -> list[type[Check[Any]]]:
     """Every concrete Check subclass defined in a module of a `verifier.families` package."""
     import verifier.families as pkg
@@ -162,25 +180,7 @@ class Catalog:
                     )
                 rules[rid] = (klass.id, klass.version, spec)
         reference = _reference(reader, issues, required=strict_policy)
-        policy_cfg = PolicyConfig()
-        parsed = reader.toml("policy.toml")
-        if parsed is not None:
-            data, text = parsed
-            got = reader.validate("policy.toml", text, data, PolicyConfig)
-            if got is not None:
-                policy_cfg = got
-                for combo in got.combination:
-                    rules[f"policy.combination.{combo.name}"] = (
-                        "policy",
-                        "1",
-                        RuleSpec(combo.severity, combo.message, combo.score),
-                    )
-                for key in got.rules if strict_policy else ():
-                    if not any(fnmatch.fnmatchcase(r, key) for r in (*rules, *off_rules)):
-                        line = next(
-                            (i for i, ln in enumerate(text.splitlines(), 1) if key in ln), 0
-                        )
-                        reader.fail("policy.toml", line, f"rule {key!r} matches no known rule")
+        policy_cfg = _policy(reader, rules, off_rules, strict=strict_policy)
         issues.extend(reader.issues)
         if issues:
             raise RulePackError(issues)

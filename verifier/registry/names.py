@@ -69,8 +69,8 @@ class NameRules:
     def from_pack(cls, pack: PackReader, prefix: str = "registry/") -> NameRules:
         """Read `names.toml` and `divisions.csv` through `pack` (issues recorded there)."""
         rel = prefix + "names.toml"
-        parsed = pack.toml(rel)
-        data = pack.validate(rel, parsed[1], parsed[0], NameRulesFile) if parsed else None
+        doc = pack.document(rel, NameRulesFile)
+        data = doc[0] if doc else None
         if data is None:
             data = NameRulesFile(
                 forms={}, strong_markers=[], branches=[], group_words=[], region_suffixes=[],

@@ -62,13 +62,10 @@ class StatusMap:
     @classmethod
     def load(cls, pack: PackReader, rel: str = STATUS_FILE) -> StatusMap:
         """Read and validate the vocabulary; a string under two statuses is refused."""
-        parsed = pack.toml(rel)
-        if parsed is None:
+        doc = pack.document(rel, StatusFile)
+        if doc is None:
             return cls({})
-        data, text = parsed
-        got = pack.validate(rel, text, data, StatusFile)
-        if got is None:
-            return cls({})
+        got, text = doc
         table: dict[str, Status] = {}
         lines = text.splitlines()
         for entry in got.status:

@@ -82,13 +82,10 @@ class Taxonomy:
     @classmethod
     def load(cls, pack: PackReader) -> Taxonomy:
         """Read and validate the taxonomy; unknown `related` ids and duplicates are refused."""
-        parsed = pack.toml(OCCUPATIONS)
-        if parsed is None:
+        doc = pack.document(OCCUPATIONS, OccupationFile)
+        if doc is None:
             return cls([])
-        data, text = parsed
-        got = pack.validate(OCCUPATIONS, text, data, OccupationFile)
-        if got is None:
-            return cls([])
+        got, text = doc
         ids = [f.id for f in got.family]
         lines = text.splitlines()
         for f in got.family:

@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.content.profile import ProfileAdCheck
 from verifier.pack import PackReader
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 AD_PROFILE = ("高薪诚聘，月入过万不是梦！底薪加提成，上不封顶。晋升空间大，欢迎加入我们！"
               "包吃住，五险一金。")
@@ -35,10 +33,7 @@ CASES: list[tuple[dict[str, Any], list[str]]] = [
 
 @pytest.fixture(scope="module")
 def check() -> ProfileAdCheck:
-    pack = PackReader(RULES)
-    c = ProfileAdCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(ProfileAdCheck)
 
 
 @pytest.mark.parametrize(("overrides", "fields"), CASES)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import RULES, load_check, make_facts, make_posting
 from verifier.families.content.region import RegionConsistencyCheck
 from verifier.families.content.region_table import REGION, RegionTable
 from verifier.models import Severity
@@ -17,16 +17,12 @@ from verifier.pipeline.facts import FactUnavailable
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord, PlaceRef
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 PARENT = "91650100MA00000001"  # registered in 乌鲁木齐 (65)
 
 
 @pytest.fixture(scope="module")
 def check() -> RegionConsistencyCheck:
-    pack = PackReader(RULES)
-    c = RegionConsistencyCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(RegionConsistencyCheck)
 
 
 def branch(division: str, n: int = 1) -> PlaceRef:

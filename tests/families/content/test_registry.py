@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.content.registry import RegistryConsistencyCheck, staff_of
 from verifier.models import Severity
-from verifier.pack import PackReader
 from verifier.pipeline.facts import FactUnavailable
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 DESC = "负责后端服务开发，编写和评审代码，设计数据库表结构与接口。"
 
 
 @pytest.fixture(scope="module")
 def check() -> RegistryConsistencyCheck:
-    pack = PackReader(RULES)
-    c = RegistryConsistencyCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(RegistryConsistencyCheck)
 
 
 def record(**kw: Any) -> EnterpriseRecord:

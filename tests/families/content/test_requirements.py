@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.content.requirements import RequirementsCheck
-from verifier.pack import PackReader
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 PERKS = "公司环境好，团队氛围融洽，五险一金，周末双休，节日福利，带薪年假，欢迎加入我们。"
 
 
 @pytest.fixture(scope="module")
 def check() -> RequirementsCheck:
-    pack = PackReader(RULES)
-    c = RequirementsCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(RequirementsCheck)
 
 
 CASES: list[tuple[dict[str, Any], int | None]] = [

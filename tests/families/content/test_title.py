@@ -6,20 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.content.title import TitleMismatchCheck
 from verifier.pack import PackReader
 from verifier.text.occupations import Taxonomy
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
-
 
 @pytest.fixture(scope="module")
 def check() -> TitleMismatchCheck:
-    pack = PackReader(RULES)
-    c = TitleMismatchCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(TitleMismatchCheck)
 
 
 CATERING = ("工作内容：负责点餐、传菜、上菜，收台翻台，保持餐厅和餐具整洁，"

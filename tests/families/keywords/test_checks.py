@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import RULES, load_check, make_facts, make_posting
 from verifier.families.keywords.checks import KeywordsCheck
 from verifier.models import Finding, Outcome
 from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 CATEGORIES = {
     "fee_upfront", "task_brushing", "typing_handwork", "training_loan", "high_pay_lure",
     "mlm_pyramid", "overseas_trafficking", "impersonation_guarantee", "pii_money_mule",
@@ -25,10 +24,7 @@ CATEGORIES = {
 
 @pytest.fixture(scope="module")
 def check() -> KeywordsCheck:
-    pack = PackReader(RULES)
-    loaded = KeywordsCheck.load(pack)
-    assert pack.issues == []
-    return loaded
+    return load_check(KeywordsCheck)
 
 
 def run(check: KeywordsCheck, **kw: object) -> dict[str, Finding]:

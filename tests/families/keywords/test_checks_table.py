@@ -7,16 +7,12 @@ style of ordinary postings). Each must-fire row names the rule expected and its 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.keywords.checks import KeywordsCheck
 from verifier.models import Finding
-from verifier.pack import PackReader
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 FEE, TASK, TYPE, LOAN = ("keywords.fee_upfront", "keywords.task_brushing",
                          "keywords.typing_handwork", "keywords.training_loan")
 LURE, MLM, ABROAD, GUAR = ("keywords.high_pay_lure", "keywords.mlm_pyramid",
@@ -269,10 +265,7 @@ MUST_NOT: list[str] = [
 
 @pytest.fixture(scope="module")
 def check() -> KeywordsCheck:
-    pack = PackReader(RULES)
-    loaded = KeywordsCheck.load(pack)
-    assert pack.issues == []
-    return loaded
+    return load_check(KeywordsCheck)
 
 
 def _run(check: KeywordsCheck, text: str, **kw: str) -> list[Finding]:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.keywords.contact import ContactCheck
 from verifier.models import Finding
-from verifier.pack import PackReader
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 
 @pytest.fixture(scope="module")
 def check() -> ContactCheck:
-    pack = PackReader(RULES)
-    loaded = ContactCheck.load(pack)
-    assert pack.issues == []
-    return loaded
+    return load_check(ContactCheck)
 
 
 def run(check: ContactCheck, **kw: object) -> list[Finding]:

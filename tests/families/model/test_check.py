@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.factories import make_posting
+from tests.factories import RULES, make_posting
 from tests.families.model.synthetic import write
 from verifier.families.model.artifact import Scorer
 from verifier.families.model.data import load_examples
@@ -20,7 +20,6 @@ from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 SCAM = ("品牌000号诚邀加入。急招！包吃住，无需经验，月入过万，日赚500元，不甘平庸的你来改变命运。"
         "轻松月入上万，躺赚不是梦，宝妈学生党均可，急聘，当天结算。")
 

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
+from tests.factories import RULES
 from tests.families.model.synthetic import write
 from verifier.cli import main
 from verifier.families.model.artifact import MAX_BYTES, load_scorer
@@ -22,8 +23,6 @@ from verifier.families.signals.check import load_cues
 from verifier.families.signals.params import CUE_NAMES
 from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.facts import posting_text
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import RULES, make_facts, make_posting
 from verifier.families.registry.checks import RegistryCheck
 from verifier.families.registry.standing import RegistryStandingCheck
 from verifier.models import Finding, Severity
@@ -24,7 +24,6 @@ from verifier.registry.records import (
 )
 from verifier.registry.uscc import org_code_check_char, uscc_check_char, validate_uscc
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 HUAWEI = "914403001922038216"
 HUAWEI_NAME = "华为技术有限公司"
 OTHER = "91110108551385082Q"  # 小米科技有限责任公司

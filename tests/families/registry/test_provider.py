@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import RULES, make_facts, make_posting
 from verifier.families.content.region import RegionConsistencyCheck
 from verifier.families.registry.checks import RegistryCheck
 from verifier.families.registry.provider import RegistryProvider
@@ -25,7 +25,6 @@ from verifier.registry.uscc import org_code_check_char, uscc_check_char
 from verifier.store import migrate
 from verifier.store.db import create_engine
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 _BODY = "MA0099999"
 UNKNOWN_CODE = "91110108" + _BODY[:8] + org_code_check_char(_BODY[:8])
 UNKNOWN_CODE += uscc_check_char(UNKNOWN_CODE)

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import RULES, load_check, make_facts, make_posting
 from verifier.families.salary.checks import SalaryCheck, SalaryParams
 from verifier.models import Finding
 from verifier.pack import PackReader
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
-
 
 @pytest.fixture(scope="module")
 def check() -> SalaryCheck:
-    pack = PackReader(RULES)
-    got = SalaryCheck.load(pack)
-    assert pack.issues == []
-    return got
+    return load_check(SalaryCheck)
 
 
 def _run(check: SalaryCheck, salary: dict[str, Any] | None) -> list[Finding]:
@@ -95,7 +89,7 @@ def test_invalid_range_names_problems(check: SalaryCheck) -> None:
 )
 def test_bait_range_allows_wider_commission_ranges(salary: dict[str, Any], fires: bool) -> None:
     """Base + commission: the top is variable pay, so the ratio allowed is wider (4 vs 2.5)."""
-    check = SalaryCheck.load(PackReader(Path(__file__).resolve().parents[3] / "rules"))
+    check = SalaryCheck.load(PackReader(RULES))
     p = make_posting(salary=salary)
     rules = [f.rule for f in check.check(make_facts(p))]
     assert ("salary.bait_range" in rules) is fires

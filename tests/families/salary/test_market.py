@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.salary.market import MarketCheck
 from verifier.models import Finding
-from verifier.pack import PackReader
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 
 @pytest.fixture(scope="module")
 def check() -> MarketCheck:
-    pack = PackReader(RULES)
-    got = MarketCheck.load(pack)
-    assert pack.issues == []
-    return got
+    return load_check(MarketCheck)
 
 
 def _run(check: MarketCheck, **kw: Any) -> list[Finding]:

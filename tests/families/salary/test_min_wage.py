@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.salary.min_wage import MinWageCheck
-from verifier.pack import PackReader
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 
 @pytest.fixture(scope="module")
 def check() -> MinWageCheck:
-    pack = PackReader(RULES)
-    got = MinWageCheck.load(pack)
-    assert pack.issues == []
-    return got
+    return load_check(MinWageCheck)
 
 
 def _run(check: MinWageCheck, day: str, **kw: Any) -> list[Any]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.factories import make_posting
+from tests.factories import RULES, make_posting
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 SALARY_RULES = {
     "salary.unparsed", "salary.invalid_range", "salary.below_min_wage", "salary.bait_range",
     "salary.implausible_high", "salary.negotiable", "salary.text_mismatch",

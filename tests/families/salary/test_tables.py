@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import RULES
 from verifier.families.salary.tables import city_name, load_wage_table, region_name
 from verifier.pack import PackReader, RulePackError
 from verifier.pipeline.catalog import Catalog
-
-RULES = Path(__file__).resolve().parents[3] / "rules"
 
 
 @pytest.mark.parametrize(

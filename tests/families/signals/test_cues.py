@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting
 from verifier.families.signals.check import SignalsCheck
 from verifier.families.signals.cues import staff_upper
 from verifier.models import Severity
-from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import EnterpriseRecord
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
 BODY = ("负责公司核心业务系统的后端开发与维护，参与需求分析、系统设计和代码评审。"
         "要求计算机相关专业本科及以上学历，熟悉Java、Spring Boot和MySQL。")
 
 
 @pytest.fixture(scope="module")
 def check() -> SignalsCheck:
-    pack = PackReader(RULES)
-    c = SignalsCheck.load(pack)
-    assert pack.issues == []
-    return c
+    return load_check(SignalsCheck)
 
 
 def _cues(check: SignalsCheck, record: EnterpriseRecord | None = None,

@@ -109,13 +109,10 @@ class CampaignCheck(Check[Context]):
     @classmethod
     def load(cls, pack: PackReader) -> CampaignCheck:
         """Read and validate `campaign/campaigns.toml`; duplicate ids refused with their line."""
-        parsed = pack.toml("campaign/campaigns.toml")
-        if parsed is None:
+        doc = pack.document("campaign/campaigns.toml", CampaignFile)
+        if doc is None:
             return cls([])
-        data, text = parsed
-        got = pack.validate("campaign/campaigns.toml", text, data, CampaignFile)
-        if got is None:
-            return cls([])
+        got, text = doc
         seen: dict[str, int] = {}
         for c in got.campaign:
             seen[c.id] = seen.get(c.id, 0) + 1

@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.models import Severity
 from verifier.pack import PackReader, locate
 from verifier.registry.uscc import UsccTables
+from verifier.text.places import PROVINCE_SUFFIXES
 
 REGION = "content/region.toml"
 Distance = Literal["same_city", "same_province", "neighbour", "far"]
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
 
 class Province(BaseModel):
@@ -56,13 +56,10 @@ class RegionTable:
     @classmethod
     def load(cls, pack: PackReader) -> tuple[RegionParams, RegionTable]:
         """Read and cross-check the table; problems are recorded on `pack` with their line."""
-        parsed = pack.toml(REGION)
-        if parsed is None:
+        doc = pack.document(REGION, RegionParams)
+        if doc is None:
             return RegionParams.model_construct(), cls()
-        data, text = parsed
-        params = pack.validate(REGION, text, data, RegionParams)
-        if params is None:
-            return RegionParams.model_construct(), cls()
+        params, text = doc
         provs = params.provinces
 
         def fail(key: str, message: str) -> None:
@@ -101,7 +98,7 @@ class RegionTable:
         s = (name or "").strip()
         if s in self.names:
             return self.names[s]
-        for suffix in _SUFFIXES:
+        for suffix in PROVINCE_SUFFIXES:
             if s.endswith(suffix) and s[: -len(suffix)] in self.names:
                 return self.names[s[: -len(suffix)]]
         return None

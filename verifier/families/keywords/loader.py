@@ -28,22 +28,13 @@ M = TypeVar("M", bound=BaseModel)
 DIR = "keywords"
 
 
-def _read(pack: PackReader, rel: str, model: type[M]) -> tuple[M, str] | None:
-    parsed = pack.toml(rel)
-    if parsed is None:
-        return None
-    data, text = parsed
-    got = pack.validate(rel, text, data, model)
-    return None if got is None else (got, text)
-
-
 def load_scanner(
     pack: PackReader, known: set[str]
 ) -> tuple[KeywordParams, Scanner, dict[str, RuleText]]:
     """Params, scanner and rule texts of the pack; issues are recorded on `pack`."""
     params = pack.params(f"{DIR}/engine.toml", KeywordParams)
-    variants = _read(pack, f"{DIR}/variants.toml", VariantsFile)
-    negation = _read(pack, f"{DIR}/negation.toml", NegationFile)
+    variants = pack.document(f"{DIR}/variants.toml", VariantsFile)
+    negation = pack.document(f"{DIR}/negation.toml", NegationFile)
     folds = variants[0] if variants else VariantsFile()
     folder = Folder(folds.digits)
     texts: dict[str, RuleText] = {}
@@ -53,7 +44,7 @@ def load_scanner(
     if not files:
         pack.fail(f"{DIR}/", 0, "no keyword category files (rules/keywords/<category>.toml)")
     for rel in files:
-        got = _read(pack, rel, CategoryFile)
+        got = pack.document(rel, CategoryFile)
         if got is None:
             continue
         cat, text = got

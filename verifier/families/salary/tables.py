@@ -20,14 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verifier.pack import PackReader
 from verifier.text.normalize import normalize
+from verifier.text.places import PROVINCE_SUFFIX
 
 Confidence = Literal["high", "medium", "low", "recalled"]
 WEAK: frozenset[str] = frozenset({"low", "recalled"})
 """Confidence labels that must not drive a hard reject alone (DOMAIN.md: confirm first)."""
 
-_PROVINCE_SUFFIX = re.compile(
-    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$"
-)
 _CITY_SUFFIX = re.compile(r"(?:市|地区|盟)$")
 
 
@@ -35,7 +33,7 @@ _CITY_SUFFIX = re.compile(r"(?:市|地区|盟)$")
 def region_name(name: str | None) -> str:
     """`广东省` → `广东`, `广西壮族自治区` → `广西`, `北京市` → `北京` (also traditional forms)."""
     s = normalize(name or "").strip().replace(" ", "")
-    return _PROVINCE_SUFFIX.sub("", s) if len(s) > 2 else s
+    return PROVINCE_SUFFIX.sub("", s) if len(s) > 2 else s
 
 
 @lru_cache(maxsize=1024)
