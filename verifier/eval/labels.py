@@ -52,6 +52,9 @@ class Label(BaseModel):
         default_factory=list
     )
     note: str = ""
+    disagreement: str = ""
+    """Why the pipeline decides otherwise, when it does on purpose (a known gap or a policy
+    the label's author did not apply); empty when they agree."""
 
 
 class CorpusLine(BaseModel):
@@ -108,6 +111,7 @@ def dump_line(posting: Posting, label: Label) -> bytes:
     """One corpus line, in the canonical key order (used by the corpus generator)."""
     data = {
         "posting": posting.model_dump(mode="json", exclude_none=True),
-        "label": label.model_dump(mode="json"),
+        "label": label.model_dump(mode="json",
+                                  exclude=None if label.disagreement else {"disagreement"}),
     }
     return orjson.dumps(data)
