@@ -79,18 +79,26 @@ def rules() -> None:
 @click.argument("directory", type=click.Path(path_type=Path), required=False)
 def rules_check(directory: Path | None) -> None:
     """Lint a rule pack: every problem with file and line; exit 1 if any."""
-    from verifier.pack import RulePackError
+    from verifier.pack import RuleIssue, RulePackError
     from verifier.pipeline.catalog import Catalog
     from verifier.registry import reference
+    from verifier.review.config import ReviewConfig
 
     root = directory or Settings().rules_dir
-    try:
-        reference.use_rules_dir(root)  # checks normalize names with the pack's tables
-        cat = Catalog.load(root)
-    except RulePackError as exc:
-        for issue in exc.issues:
+    reference.use_rules_dir(root)  # checks normalize names with the pack's tables
+    issues: list[RuleIssue] = []
+    for load in (Catalog.load, ReviewConfig.load):
+        try:
+            loaded = load(root)
+        except RulePackError as exc:
+            issues += exc.issues
+        else:
+            if isinstance(loaded, Catalog):
+                cat = loaded
+    if issues:
+        for issue in issues:
             click.echo(f"{root}/{issue}", err=True)
-        click.echo(f"{len(exc.issues)} problem(s); pack refused.", err=True)
+        click.echo(f"{len(issues)} problem(s); pack refused.", err=True)
         sys.exit(1)
     click.echo(f"ok: {len(cat.checks)} checks, {len(cat.rules)} rules, "
                f"rules_version {cat.rules_version}")

@@ -10,7 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+)
 
 Json = Any
 """A JSON-compatible value (evidence payloads)."""
@@ -187,13 +194,46 @@ class EnterpriseSummary(BaseModel):
     score: float | None = None
 
 
+ReviewStatus = Literal["pending", "claimed", "approved", "rejected", "superseded"]
+"""Where a review item stands: open (pending, claimed) or closed (the rest)."""
+
+
 class ReviewState(BaseModel):
-    """Status of the human review of a flagged decision."""
+    """Status of the human review of a flagged (or spot-checked) decision."""
 
     model_config = ConfigDict(frozen=True)
 
-    status: Literal["pending", "claimed", "approved", "rejected"]
+    status: ReviewStatus
     updated_at: datetime | None = None
+    kind: Literal["flag", "sample"] = "flag"
+    outcome: Outcome | None = None
+    """The reviewer's outcome (approve or reject) once resolved."""
+    reason: str | None = None
+    reason_label: str | None = None
+    reviewer: str | None = None
+    note: str | None = None
+    created_at: datetime | None = None
+    due_at: datetime | None = None
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    superseded_by: str | None = None
+    resolution_id: str | None = None
+    """The decision-log entry that records the resolution."""
+
+
+class Resolution(BaseModel):
+    """A reviewer's settlement of a review item, logged as its own entry in the decision
+    chain (the entry's outcome is the final one; `resolves` names the decision reviewed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resolves: str
+    item_kind: Literal["flag", "sample"] = "flag"
+    reviewer: str
+    reason: str
+    reason_label: str
+    note: str = ""
+    bulk: bool = False
 
 
 class Decision(BaseModel):
@@ -217,6 +257,17 @@ class Decision(BaseModel):
     review: ReviewState | None = None
     request_id: str | None = None
     """The `X-Request-Id` of the request that made this decision (logs carry the same id)."""
+    resolution: Resolution | None = None
+    """Set only on a decision-log entry that records a reviewer's resolution."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def final_outcome(self) -> Outcome | None:
+        """The outcome that stands: the reviewer's once a review resolved it, else the
+        machine's approve or reject; null while a flagged posting awaits a person."""
+        if self.review is not None and self.review.outcome is not None:
+            return self.review.outcome
+        return None if self.outcome is Outcome.flag else self.outcome
 
 
 class BatchResult(BaseModel):

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import orjson
 from uuid_utils import uuid7
 
-from verifier.models import Decision, Posting
+from verifier.models import Decision, Outcome, Posting, ReviewState
 from verifier.obs.context import current_request_id
 from verifier.obs.metrics import count_decisions
 from verifier.pipeline.engine import Engine, Evaluation
 from verifier.pipeline.facts import SideWrite
+from verifier.review.service import ReviewService
 from verifier.store.writer import DecisionWriter
 
 
@@ -50,9 +51,11 @@ def build_decision(
 class Verifier:
     """Runs the engine and logs every decision before it is returned."""
 
-    def __init__(self, engine: Engine, writer: DecisionWriter, *, cache_size: int = 50_000):
+    def __init__(self, engine: Engine, writer: DecisionWriter, *, cache_size: int = 50_000,
+                 review: ReviewService | None = None):
         self.engine = engine
         self.writer = writer
+        self.review = review
         self._recent: OrderedDict[tuple[str, str, str], Decision] = OrderedDict()
         self._cache_size = cache_size
 
@@ -85,10 +88,25 @@ class Verifier:
             out.append(None)
             todo.append(build_decision(portal, posting, chash, ev, now))
             sides.append(ev.side_writes)
+        fresh: set[str] = set()
         if todo:
             stored = await self.writer.submit_many(todo, sides)
-            for i, d in zip(slots, stored, strict=True):
+            for i, d, made in zip(slots, stored, todo, strict=True):
                 out[i] = d
                 self._remember(d)
+                if d.decision_id == made.decision_id:
+                    fresh.add(d.decision_id)
             count_decisions(stored)
-        return [d for d in out if d is not None]
+        return await self._with_review([d for d in out if d is not None], fresh)
+
+    async def _with_review(self, out: list[Decision], fresh: set[str]) -> list[Decision]:
+        """Flagged decisions with their review: a new one is pending; a retried one shows
+        where its review stands now."""
+        flagged = [d for d in out if d.outcome is Outcome.flag]
+        if not flagged:
+            return out
+        retried = [d.decision_id for d in flagged if d.decision_id not in fresh]
+        states = await self.review.states(retried) if self.review and retried else {}
+        pending = ReviewState(status="pending")
+        return [d.model_copy(update={"review": states.get(d.decision_id, pending)})
+                if d.outcome is Outcome.flag else d for d in out]

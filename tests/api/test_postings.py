@@ -80,7 +80,8 @@ async def test_read_back_own_decision_only(client: Client) -> None:
     assert resp.status == 200
     got = await resp.json()
     assert got["decision_id"] == made["decision_id"]
-    assert got["review"] == {"status": "pending", "updated_at": None}
+    assert got["review"]["status"] == "pending" and got["review"]["kind"] == "flag"
+    assert got["final_outcome"] is None  # a person has yet to decide
     other = await client.get("/v1/postings/p-1/decision", headers=PORTAL2)
     assert other.status == 404
     assert other.content_type == "application/problem+json"

@@ -19,13 +19,24 @@ from verifier.api.auth import auth_middleware
 from verifier.api.errors import error_middleware
 from verifier.api.observe import observe_middleware
 from verifier.api.reload import RELOAD_STATUS, RULES_EPOCH, ReloadStatus, reload_rules
-from verifier.api.state import ENGINE, KEYS, RESOURCES, SETTINGS, VERIFIER, WATCHER, WRITER
+from verifier.api.state import (
+    ENGINE,
+    KEYS,
+    RESOURCES,
+    REVIEW,
+    SETTINGS,
+    VERIFIER,
+    WATCHER,
+    WRITER,
+)
 from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
 from verifier.pipeline.facts import build_providers
 from verifier.registry import reference
 from verifier.resources import Resources
+from verifier.review.config import ReviewConfig
+from verifier.review.service import ReviewService
 from verifier.review.webhooks.outbox import decision_events
 from verifier.service import Verifier
 from verifier.settings import Settings
@@ -83,16 +94,20 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
     catalog = await asyncio.to_thread(Catalog.load, settings.rules_dir)
     if catalog.reference is not None:
         reference.install(catalog.reference)
+    review = ReviewService(res.engine,
+                           await asyncio.to_thread(ReviewConfig.load, settings.rules_dir))
     providers = build_providers(res)
     for p in providers:
         await p.start()
     engine = Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
     writer = DecisionWriter(res.engine, max_batch=settings.group_commit_max,
-                            linger_ms=settings.group_commit_ms, hooks=[decision_events])
+                            linger_ms=settings.group_commit_ms, hooks=[decision_events],
+                            review_hook=review.hook)
     await writer.start()
     app[ENGINE] = engine
     app[WRITER] = writer
-    app[VERIFIER] = Verifier(engine, writer)
+    app[REVIEW] = review
+    app[VERIFIER] = Verifier(engine, writer, review=review)
     metrics.set_rules_version(catalog.rules_version)
     app[RELOAD_STATUS] = ReloadStatus()
 

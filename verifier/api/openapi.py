@@ -9,7 +9,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from verifier import __version__
-from verifier.api import openapi_webhooks
+from verifier.api import openapi_review, openapi_webhooks
 from verifier.models import BatchResult, Decision, Posting, PostingBatch, Problem, RulesCatalog
 
 REF = "#/components/schemas/{model}"
@@ -21,7 +21,8 @@ def _ref(name: str) -> dict[str, str]:
 
 def _problems(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed JSON", 401: "Missing or invalid API key", 403: "Wrong role",
-            404: "Not found", 413: "Body too large", 415: "Not JSON",
+            404: "Not found", 409: "Conflict with the item's state or lease",
+            413: "Body too large", 415: "Not JSON",
             422: "Invalid fields (each named in `errors`)", 503: "Decision log unavailable"}
     return {str(c): {"description": text[c], "content": {
         "application/problem+json": {"schema": _ref("Problem")}}} for c in codes}
@@ -37,7 +38,7 @@ def spec() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [(Posting, "validation"), (PostingBatch, "validation"), (Decision, "serialization"),
          (BatchResult, "serialization"), (RulesCatalog, "serialization"),
-         (Problem, "serialization")],
+         (Problem, "serialization"), *openapi_review.MODELS],
         ref_template=REF,
     )
     secured: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -95,6 +96,7 @@ def spec() -> dict[str, Any]:
     }
     paths.update(openapi_webhooks.paths(secured, _problems, _json))
     schemas["$defs"].update(openapi_webhooks.SCHEMAS)
+    paths.update(openapi_review.paths(_ref, _json, _problems, body))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Posting Verifier", "version": __version__,

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from verifier.api.state import ENGINE, RESOURCES, SETTINGS, WATCHER
+from verifier.api.state import ENGINE, RESOURCES, REVIEW, SETTINGS, WATCHER
 from verifier.obs import metrics
 from verifier.pack import RulePackError
 from verifier.pipeline.catalog import Catalog
 from verifier.registry import reference
+from verifier.review.config import ReviewConfig
 from verifier.store import epochs
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ async def reload_rules(app: web.Application, *, announce: bool) -> tuple[bool, s
     old = engine.catalog.rules_version
     try:
         catalog = await _load(app[SETTINGS].rules_dir)
+        review = await asyncio.to_thread(ReviewConfig.load, app[SETTINGS].rules_dir)
     except RulePackError as exc:
         issues = [str(i) for i in exc.issues]
         log.error("rule pack refused, keeping %s: %s", old, issues[:5],
@@ -77,6 +79,8 @@ async def reload_rules(app: web.Application, *, announce: bool) -> tuple[bool, s
     metrics.RULES_RELOADS.labels(result="ok").inc()
     metrics.set_rules_version(catalog.rules_version, old)
     status.result, status.rules_version, status.issues = "ok", catalog.rules_version, []
+    if REVIEW in app:
+        app[REVIEW].swap(review)
     log.info("rules reloaded: %s", catalog.rules_version)
     if announce:
         res = app[RESOURCES]

@@ -6,13 +6,11 @@ from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
-from verifier.api.state import RESOURCES, SETTINGS, VERIFIER
-from verifier.models import BatchResult, Decision, Posting, PostingBatch, ReviewState, Role
-from verifier.store.tables import decisions, review_items
+from verifier.api.state import REVIEW, SETTINGS, VERIFIER
+from verifier.models import BatchResult, Decision, Posting, PostingBatch, Role
 
 routes = web.RouteTableDef()
 M = TypeVar("M", bound=BaseModel)
@@ -79,21 +77,7 @@ async def latest_decision(request: web.Request) -> web.Response:
         raise ApiError(403, "Forbidden", "A portal key can read only its own decisions.")
     if not 1 <= len(posting_id) <= 128:
         raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.")
-    engine = request.app[RESOURCES].engine
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(decisions.c.payload, review_items.c.status, review_items.c.lease_until)
-                .select_from(decisions.outerjoin(
-                    review_items, review_items.c.decision_id == decisions.c.decision_id))
-                .where(decisions.c.portal == portal, decisions.c.posting_id == posting_id)
-                .order_by(decisions.c.seq.desc())
-                .limit(1)
-            )
-        ).first()
-    if row is None:
+    decision = await request.app[REVIEW].decision(portal, posting_id)
+    if decision is None:
         raise ApiError(404, "Not Found", f"No decision for posting {posting_id!r} of this portal.")
-    decision = Decision.model_validate_json(row.payload)
-    if row.status:
-        decision = decision.model_copy(update={"review": ReviewState(status=row.status)})
     return _json(decision)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from verifier.pipeline.engine import Engine
 from verifier.resources import Resources
+from verifier.review.service import ReviewService
 from verifier.service import Verifier
 from verifier.settings import Settings
 from verifier.store.epochs import EpochWatcher
@@ -19,3 +20,4 @@ WRITER = web.AppKey("writer", DecisionWriter)
 VERIFIER = web.AppKey("verifier", Verifier)
 KEYS = web.AppKey("keys", KeyCache)
 WATCHER = web.AppKey("watcher", EpochWatcher)
+REVIEW = web.AppKey("review", ReviewService)

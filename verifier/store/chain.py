@@ -21,10 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.models import Decision
 from verifier.store.tables import GENESIS, chain_head, decisions
 
+_NOT_HASHED = {"review", "final_outcome"}
+"""Views added when a decision is read back, never part of the logged entry."""
+
 
 def canonical(decision: Decision) -> str:
     """The canonical JSON text of a decision (what the hash covers)."""
-    data = decision.model_dump(mode="json", exclude={"review"})
+    data = decision.model_dump(mode="json", exclude=_NOT_HASHED)
+    if data.get("resolution") is None:  # only resolution entries carry it
+        data.pop("resolution", None)
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 

@@ -65,7 +65,42 @@ review_items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("claimed_by", String(128)),
     Column("lease_until", DateTime(timezone=True)),
+    # Migration 0006: what the queue orders, filters and resolves by (verifier/review/).
+    Column("kind", String(16), nullable=False, server_default="flag"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("priority", Float, nullable=False, server_default="0"),
+    Column("risk_score", Float, nullable=False, server_default="0"),
+    Column("severity", String(16), nullable=False, server_default="flag"),
+    Column("rule_ids", Text, nullable=False, server_default=""),
+    Column("campaign", String(64)),
+    Column("enterprise_uscc", String(32)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolved_by", String(128)),
+    Column("outcome", String(16)),
+    Column("reason", String(64)),
+    Column("note", Text),
+    Column("resolution_id", String(36)),
+    Column("superseded_by", String(36)),
     Index("ix_review_items_status", "status", "created_at"),
+    Index("ix_review_items_queue", "status", "priority"),
+    Index("ix_review_items_posting", "portal", "posting_id"),
+    Index("ix_review_items_resolved", "resolved_at"),
+)
+
+review_events = Table(
+    "review_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("item_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", Text, nullable=False, server_default="{}"),
+    Index("ix_review_events_item", "item_id", "id"),
+    Index("ix_review_events_at", "at"),
 )
 
 api_keys = Table(

@@ -77,6 +77,18 @@ LogHook = Callable[[Connection, list[Logged]], None]
 outbox); an exception fails the whole batch, so what it writes is never lost alone."""
 
 
+def basic_review_items(conn: Connection, logged: list[Logged]) -> None:
+    """A pending review item per flagged decision (the review queue's own hook adds
+    priority, SLA, spot checks and supersession: `verifier.review.items.QueueHook`)."""
+    now = datetime.now(UTC)
+    rows = [{"decision_id": x.decision.decision_id, "decision_seq": x.seq,
+             "portal": x.decision.portal, "posting_id": x.decision.posting_id,
+             "status": "pending", "created_at": now}
+            for x in logged if x.decision.outcome is Outcome.flag]
+    if rows:
+        insert_rows(conn, review_items, rows)
+
+
 class _Pending:
     """One decision waiting for its batch, and the future its caller awaits."""
 
@@ -105,9 +117,11 @@ class DecisionWriter:
     """Batches decisions into few transactions; answers each caller after its commit."""
 
     def __init__(self, engine: AsyncEngine, *, max_batch: int = 500, linger_ms: float = 0.0,
-                 hooks: Sequence[LogHook] = ()):
+                 hooks: Sequence[LogHook] = (), review_hook: LogHook = basic_review_items):
         self.engine = engine
-        self.hooks = tuple(hooks)
+        self.hooks = (review_hook, *hooks)
+        """The review hook first (it writes the review items, required with every flagged
+        decision), then the others (e.g. the webhook outbox)."""
         self.max_batch = max_batch
         self.linger = linger_ms / 1000.0
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()  # None: stop
@@ -386,12 +400,13 @@ def _write_batch(conn: Connection, pending: list[_Pending], hooks: Sequence[LogH
     latest_seq: dict[tuple[str, str], int] = {}
     for portal, posting_id, chash, version, seq_ in _logged(conn, raw, pairs):
         known[(portal, posting_id, chash)] = seq_
-        if version > latest.get((portal, posting_id), 0):
-            latest[(portal, posting_id)] = version
-            latest_seq[(portal, posting_id)] = seq_
-    now = datetime.now(UTC)
+        pk = (portal, posting_id)
+        # The first row of the newest version: the decision itself, not a later review
+        # resolution entry (which carries the same version).
+        if version > latest.get(pk, 0) or (version == latest[pk] and seq_ < latest_seq[pk]):
+            latest[pk] = version
+            latest_seq[pk] = seq_
     rows: list[dict[str, Any]] = []
-    reviews: list[dict[str, Any]] = []
     out: list[Decision | int] = []
     logged: list[Logged] = []
     fresh: dict[tuple[str, str, str], Decision] = {}
@@ -417,12 +432,6 @@ def _write_batch(conn: Connection, pending: list[_Pending], hooks: Sequence[LogH
             "payload": payload, "prev_hash": prev, "hash": digest,
         })
         prev = digest
-        if stored.outcome is Outcome.flag:
-            reviews.append({
-                "decision_id": stored.decision_id, "decision_seq": seq,
-                "portal": stored.portal, "posting_id": stored.posting_id,
-                "status": "pending", "created_at": now,
-            })
         fresh[key] = stored
         side.extend(item.side_writes)
         out.append(stored)
@@ -435,8 +444,6 @@ def _write_batch(conn: Connection, pending: list[_Pending], hooks: Sequence[LogH
         loaded = {s: Decision.model_validate_json(p) for s, p in res}
     if rows:
         insert_rows(conn, decisions, rows)
-        if reviews:
-            insert_rows(conn, review_items, reviews)
         if raw is not None:
             raw.execute("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
         else:

@@ -1,0 +1,213 @@
+"""Reviewer endpoints (`/v1/review/*`): list, claim, renew, release, resolve, notes, bulk
+resolve, stats; thin over `verifier.review.service.ReviewService`."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from verifier.api.auth import require_role
+from verifier.api.errors import ApiError, validation_error
+from verifier.api.state import REVIEW
+from verifier.models import FieldError, Role
+from verifier.review.schemas import (
+    BulkResolveRequest,
+    ClaimRequest,
+    ItemFilter,
+    LeaseRequest,
+    NoteRequest,
+    ResolveRequest,
+    ReviewError,
+)
+from verifier.review.service import ReviewService
+
+routes = web.RouteTableDef()
+M = TypeVar("M", bound=BaseModel)
+ITEM = "/v1/review/items/{id}"
+
+
+def setup(app: web.Application) -> None:
+    """Register the review routes."""
+    app.add_routes(routes)
+
+
+def _svc(request: web.Request) -> ReviewService:
+    return request.app[REVIEW]
+
+
+def api_error(exc: ReviewError) -> ApiError:
+    """A queue refusal as a problem response."""
+    titles = {404: "Not Found", 409: "Conflict", 422: "Invalid request"}
+    errors = [FieldError(field=exc.field, message=exc.detail, type="value_error")] \
+        if exc.field else []
+    return ApiError(exc.status, titles.get(exc.status, "Error"), exc.detail, errors)
+
+
+async def body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
+    """The JSON body as `model` (an empty body is `{}` when `optional`); 400/415/422 naming
+    each bad field."""
+    if request.content_type not in ("application/json", "application/octet-stream", ""):
+        raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")
+    raw = await request.read()
+    if not raw.strip():
+        if not optional:
+            raise ApiError(400, "Malformed JSON", "The request body is empty.")
+        raw = b"{}"
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def query(request: web.Request, model: type[M], extra: tuple[str, ...] = ()) -> M:
+    """Query parameters as `model` (unknown ones refused, each named)."""
+    data: dict[str, Any] = {k: v for k, v in request.query.items() if k not in extra}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, prefix="query.") from None
+
+
+def item_id(request: web.Request) -> str:
+    """The `{id}` of the path; 422 when it cannot be an item id."""
+    value = request.match_info["id"]
+    if not 1 <= len(value) <= 36:
+        raise ApiError(422, "Invalid request", "id must be 1-36 characters.",
+                       [FieldError(field="id", message="1-36 characters", type="string_type")])
+    return value
+
+
+def ok(model: BaseModel, status: int = 200) -> web.Response:
+    """A model as JSON."""
+    return web.Response(status=status, body=model.model_dump_json().encode(),
+                        content_type="application/json")
+
+
+def _limit(request: web.Request) -> int:
+    raw = request.query.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise ApiError(422, "Invalid request", "limit must be an integer 1-500.",
+                       [FieldError(field="query.limit", message="integer 1-500",
+                                   type="int_parsing")])
+    return int(raw)
+
+
+@routes.get("/v1/review/items")
+async def list_items(request: web.Request) -> web.Response:
+    """Filtered items in claim order, a cursor to the next page, and counts."""
+    require_role(request, Role.reviewer)
+    flt = query(request, ItemFilter, extra=("cursor", "limit"))
+    limit = _limit(request)
+    cursor = request.query.get("cursor") or None
+    try:
+        return ok(await _svc(request).items(flt, cursor=cursor, limit=limit))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.get(ITEM)
+async def get_item(request: web.Request) -> web.Response:
+    """One item: decision, posting, events, notes, diff, earlier versions."""
+    require_role(request, Role.reviewer)
+    try:
+        return ok(await _svc(request).item(item_id(request)))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post("/v1/review/claim")
+async def claim_next(request: web.Request) -> web.StreamResponse:
+    """Lease the next item by priority (200), or 204 when none matches."""
+    who = require_role(request, Role.reviewer)
+    req = await body(request, ClaimRequest, optional=True)
+    got = await _svc(request).claim_next(who.name, req)
+    if got is None:
+        return web.Response(status=204)
+    return ok(got)
+
+
+@routes.post(ITEM + "/claim")
+async def claim(request: web.Request) -> web.Response:
+    """Lease this item."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    req = await body(request, LeaseRequest, optional=True)
+    try:
+        return ok(await _svc(request).claim(who.name, iid, req.lease_minutes))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post(ITEM + "/renew")
+async def renew(request: web.Request) -> web.Response:
+    """Extend the caller's lease."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    req = await body(request, LeaseRequest, optional=True)
+    try:
+        return ok(await _svc(request).renew(who.name, iid, req.lease_minutes))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post(ITEM + "/release")
+async def release(request: web.Request) -> web.Response:
+    """Give the item back unresolved."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    try:
+        return ok(await _svc(request).release(who.name, iid))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post(ITEM + "/resolve")
+async def resolve(request: web.Request) -> web.Response:
+    """Approve or reject the item the caller holds a live lease on."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    req = await body(request, ResolveRequest)
+    try:
+        return ok(await _svc(request).resolve(who.name, iid, req))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post(ITEM + "/notes")
+async def add_note(request: web.Request) -> web.Response:
+    """Append a note to an item."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    req = await body(request, NoteRequest)
+    try:
+        return ok(await _svc(request).add_note(who.name, iid, req.text), status=201)
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.post("/v1/review/resolve")
+async def bulk_resolve(request: web.Request) -> web.Response:
+    """Resolve many items with one outcome and reason (admin only)."""
+    who = require_role(request, Role.admin)
+    req = await body(request, BulkResolveRequest)
+    try:
+        return ok(await _svc(request).bulk_resolve(who.name, req))
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
+@routes.get("/v1/review/reasons")
+async def reasons(request: web.Request) -> web.Response:
+    """The reason codes in force, with their Chinese labels and allowed outcomes."""
+    require_role(request, Role.reviewer)
+    pack = _svc(request).pack
+    data = [r.model_dump() for r in pack.reasons.values()]
+    return web.json_response({"reasons": data}, dumps=_dumps)
+
+
+def _dumps(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False)

@@ -1,0 +1,312 @@
+"""The review queue's actions: claim (next by priority, or one item), renew, release,
+resolve (one, or many at once), notes, and lease expiry. Every action appends a
+review_events row with the reviewer's name; a resolution also appends an entry to the
+decision log's hash chain. The API and the console both call these.
+
+Claims are row locks of the database, never anything home-made: on PostgreSQL the next item
+is taken with `FOR UPDATE SKIP LOCKED`, so concurrent reviewers on any number of instances
+skip each other's rows; on SQLite every transaction starts with `BEGIN IMMEDIATE` (the
+database's write lock), so the conditional UPDATE runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from verifier.models import Outcome, Resolution
+from verifier.review import ledger
+from verifier.review.config import Reason, ReviewConfig
+from verifier.review.items import event_row
+from verifier.review.rows import OPEN, lease_of, to_event, to_item, utc
+from verifier.review.rows import conditions as filter_conditions
+from verifier.review.schemas import (
+    BulkOutcome,
+    BulkResolveRequest,
+    BulkResult,
+    ClaimRequest,
+    ClaimResult,
+    ResolveRequest,
+    ReviewError,
+    ReviewEvent,
+    ReviewItem,
+)
+from verifier.store.tables import review_events, review_items
+
+c = review_items.c
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewQueue:
+    """Queue actions over one database, with the review pack in force."""
+
+    def __init__(self, engine: AsyncEngine, config: Callable[[], ReviewConfig],
+                 clock: Clock = _now) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+
+    # -- leases ---------------------------------------------------------------------
+    def _lease(self, minutes: float | None) -> timedelta:
+        cfg = self.config()
+        if minutes is None:
+            return cfg.lease
+        return min(timedelta(minutes=minutes), cfg.max_lease)
+
+    async def expire_leases(self) -> int:
+        """Return items whose lease ran out to the queue, one `expired` event each (named
+        after the reviewer who held it). Safe to run from every instance at once."""
+        now = self.clock()
+        async with self.engine.connect() as conn:
+            any_due = (await conn.execute(select(c.decision_id).where(
+                c.status == "claimed", c.lease_until <= now).limit(1))).first()
+            await conn.rollback()
+        if any_due is None:
+            return 0
+        async with self.engine.begin() as conn:
+            due = (await conn.execute(
+                select(c.decision_id, c.claimed_by, c.lease_until)
+                .where(c.status == "claimed", c.lease_until <= now)
+                .with_for_update(skip_locked=True))).all()
+            if not due:
+                return 0
+            await conn.execute(update(review_items).where(
+                c.decision_id.in_([r.decision_id for r in due]), c.status == "claimed",
+                c.lease_until <= now).values(status="pending", claimed_by=None,
+                                             claimed_at=None, lease_until=None))
+            await conn.execute(insert(review_events), [
+                event_row(r.decision_id, "expired", r.claimed_by or "unknown", now,
+                          lease_until=_iso(r.lease_until))
+                for r in due])
+        return len(due)
+
+    async def claim_next(self, who: str, req: ClaimRequest) -> ClaimResult | None:
+        """Lease the highest-priority pending item that matches; None when none is left."""
+        await self.expire_leases()
+        now = self.clock()
+        until = now + self._lease(req.lease_minutes)
+        for _ in range(3):  # a candidate taken between pick and update: pick again
+            pick = (select(c.decision_id)
+                    .where(c.status == "pending", *filter_conditions(req, now))
+                    .order_by(c.priority.desc(), c.due_at.asc(), c.decision_id.asc())
+                    .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+            async with self.engine.begin() as conn:
+                row = (await conn.execute(
+                    update(review_items).where(c.decision_id == pick, c.status == "pending")
+                    .values(status="claimed", claimed_by=who, claimed_at=now, lease_until=until)
+                    .returning(*review_items.c))).first()
+                if row is None:
+                    empty = (await conn.execute(select(c.decision_id).where(
+                        c.status == "pending", *filter_conditions(req, now)).limit(1))).first()
+                    if empty is None:
+                        return None
+                    continue
+                await conn.execute(insert(review_events).values(
+                    event_row(row.decision_id, "claimed", who, now,
+                              lease_until=until.isoformat(), via="next")))
+            return self._claimed(row, now)
+        return None
+
+    async def claim(self, who: str, item_id: str, minutes: float | None = None) -> ClaimResult:
+        """Lease one item (pending, or its lease expired). Claiming one's own live claim
+        again renews it."""
+        await self.expire_leases()
+        now = self.clock()
+        until = now + self._lease(minutes)
+        async with self.engine.begin() as conn:
+            row = await self._locked(conn, item_id)
+            live = lease_of(row, now)
+            if live is not None and live.holder != who:
+                raise ReviewError(409, f"Item {item_id} is claimed by {live.holder} until "
+                                       f"{live.expires_at.isoformat()}.")
+            if row.status not in OPEN:
+                raise ReviewError(409, _closed(row))
+            row = (await conn.execute(
+                update(review_items).where(c.decision_id == item_id)
+                .values(status="claimed", claimed_by=who, claimed_at=now, lease_until=until)
+                .returning(*review_items.c))).one()
+            kind = "renewed" if live is not None else "claimed"
+            await conn.execute(insert(review_events).values(
+                event_row(item_id, kind, who, now, lease_until=until.isoformat())))
+        return self._claimed(row, now)
+
+    async def renew(self, who: str, item_id: str, minutes: float | None = None) -> ClaimResult:
+        """Extend the caller's live lease."""
+        now = self.clock()
+        until = now + self._lease(minutes)
+        async with self.engine.begin() as conn:
+            await self._held(conn, item_id, who, now)
+            row = (await conn.execute(
+                update(review_items).where(c.decision_id == item_id)
+                .values(lease_until=until).returning(*review_items.c))).one()
+            await conn.execute(insert(review_events).values(
+                event_row(item_id, "renewed", who, now, lease_until=until.isoformat())))
+        return self._claimed(row, now)
+
+    async def release(self, who: str, item_id: str) -> ReviewItem:
+        """Give the item back to the queue unresolved."""
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            await self._held(conn, item_id, who, now)
+            row = (await conn.execute(
+                update(review_items).where(c.decision_id == item_id)
+                .values(status="pending", claimed_by=None, claimed_at=None, lease_until=None)
+                .returning(*review_items.c))).one()
+            await conn.execute(insert(review_events).values(
+                event_row(item_id, "released", who, now)))
+        return to_item(row, self.config(), now)
+
+    # -- resolution -----------------------------------------------------------------
+    def reason(self, code: str, outcome: Outcome, *, bulk: bool = False) -> Reason:
+        """The reason code, if it exists and allows `outcome` (and bulk use); 422 if not."""
+        cfg = self.config()
+        found = cfg.reasons.get(code)
+        if found is None:
+            known = ", ".join(sorted(cfg.reasons))
+            raise ReviewError(422, f"Unknown reason {code!r} (known: {known}).", "reason")
+        if not found.allows(outcome):
+            raise ReviewError(422, f"Reason {code!r} does not allow outcome {outcome.value!r} "
+                                   f"(it allows {', '.join(found.outcomes)}).", "reason")
+        if bulk and not found.bulk:
+            raise ReviewError(422, f"Reason {code!r} may not be used to resolve in bulk.",
+                              "reason")
+        return found
+
+    async def resolve(self, who: str, item_id: str, req: ResolveRequest) -> ReviewItem:
+        """Settle an item the caller holds a live lease on: the item closes, an event and a
+        decision-log entry (linked to the reviewed decision) are appended, all or nothing."""
+        outcome = Outcome(req.outcome)
+        reason = self.reason(req.reason, outcome)
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            head = await ledger.lock_head(conn)
+            await self._held(conn, item_id, who, now)
+            row, head = await self._settle(conn, head, item_id, who, outcome, reason,
+                                           req.note, now, bulk=False)
+            await ledger.move_head(conn, head)
+        return to_item(row, self.config(), now)
+
+    async def bulk_resolve(self, who: str, req: BulkResolveRequest) -> BulkResult:
+        """Settle many open items with one outcome and reason (a lead's tool: the caller's
+        role is checked by the API). Items another reviewer holds a live lease on, closed
+        ones and unknown ids are skipped and reported; the rest settle in one transaction."""
+        outcome = Outcome(req.outcome)
+        reason = self.reason(req.reason, outcome, bulk=True)
+        now = self.clock()
+        ids = list(dict.fromkeys(req.ids))
+        results: dict[str, BulkOutcome] = {}
+        async with self.engine.begin() as conn:
+            head = await ledger.lock_head(conn)
+            rows = {r.decision_id: r for r in (await conn.execute(
+                select(review_items).where(c.decision_id.in_(ids))
+                .order_by(c.decision_id).with_for_update())).all()}
+            for item_id in ids:
+                row = rows.get(item_id)
+                skip = _bulk_skip(row, item_id, who, now)
+                if skip is not None:
+                    results[item_id] = BulkOutcome(id=item_id, resolved=False, detail=skip)
+                    continue
+                done, head = await self._settle(conn, head, item_id, who, outcome, reason,
+                                                req.note, now, bulk=True)
+                results[item_id] = BulkOutcome(id=item_id, resolved=True,
+                                               resolution_id=done.resolution_id)
+            await ledger.move_head(conn, head)
+        out = [results[i] for i in ids]
+        n = sum(1 for r in out if r.resolved)
+        return BulkResult(resolved=n, skipped=len(out) - n, results=out)
+
+    async def _settle(self, conn: AsyncConnection, head: tuple[int, str], item_id: str,
+                      who: str, outcome: Outcome, reason: Reason, note: str, now: datetime,
+                      *, bulk: bool) -> tuple[Row[Any], tuple[int, str]]:
+        original = await ledger.load(conn, item_id)
+        if original is None:  # pragma: no cover - items are written with their decision
+            raise ReviewError(409, f"The decision of item {item_id} is not in the log.")
+        row = (await conn.execute(select(c.kind).where(c.decision_id == item_id))).one()
+        entry_id = ledger.new_id()
+        entry = ledger.resolution_entry(original, entry_id, outcome, Resolution(
+            resolves=item_id, item_kind=row.kind, reviewer=who, reason=reason.code,
+            reason_label=reason.label, note=note, bulk=bulk), now)
+        head = await ledger.append(conn, head, entry)
+        status = "approved" if outcome is Outcome.approve else "rejected"
+        done = (await conn.execute(
+            update(review_items).where(c.decision_id == item_id).values(
+                status=status, outcome=outcome.value, reason=reason.code, note=note or None,
+                resolved_by=who, resolved_at=now, resolution_id=entry_id, lease_until=None)
+            .returning(*review_items.c))).one()
+        await conn.execute(insert(review_events).values(event_row(
+            item_id, "resolved", who, now, outcome=outcome.value, reason=reason.code,
+            note=note, resolution_id=entry_id, bulk=bulk)))
+        return done, head
+
+    # -- notes ----------------------------------------------------------------------
+    async def add_note(self, who: str, item_id: str, text: str) -> ReviewEvent:
+        """Append a note to an item (open or closed; no lease needed)."""
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            await self._locked(conn, item_id)
+            row = (await conn.execute(insert(review_events).values(
+                event_row(item_id, "note", who, now, text=text))
+                .returning(*review_events.c))).one()
+        return to_event(row)
+
+    # -- helpers --------------------------------------------------------------------
+    async def _locked(self, conn: AsyncConnection, item_id: str) -> Row[Any]:
+        row = (await conn.execute(select(review_items).where(c.decision_id == item_id)
+                                  .with_for_update())).first()
+        if row is None:
+            raise ReviewError(404, f"No review item {item_id!r}.")
+        return row
+
+    async def _held(self, conn: AsyncConnection, item_id: str, who: str,
+                    now: datetime) -> Row[Any]:
+        """The item, row-locked, if `who` holds a live lease on it; 404/409 saying why not."""
+        row = await self._locked(conn, item_id)
+        if row.status not in OPEN:
+            raise ReviewError(409, _closed(row))
+        until = utc(row.lease_until)
+        if row.status != "claimed" or row.claimed_by is None or until is None:
+            raise ReviewError(409, f"Item {item_id} is not claimed: claim it first.")
+        if row.claimed_by != who:
+            state = "held" if until > now else "was held (lease expired)"
+            raise ReviewError(409, f"Item {item_id} {state} by {row.claimed_by}, not by you.")
+        if until <= now:
+            raise ReviewError(409, f"Your lease on item {item_id} expired at "
+                                   f"{until.isoformat()}: claim it again.")
+        return row
+
+    def _claimed(self, row: Row[Any], now: datetime) -> ClaimResult:
+        item = to_item(row, self.config(), now)
+        if item.lease is None:  # pragma: no cover - a fresh lease is live
+            raise ReviewError(409, "The lease ended before it could be returned.")
+        return ClaimResult(item=item, lease=item.lease)
+
+
+def _closed(row: Row[Any]) -> str:
+    if row.status == "superseded":
+        return (f"Item {row.decision_id} was superseded by a newer version "
+                f"({row.superseded_by}); review that one.")
+    return (f"Item {row.decision_id} is already {row.status} by {row.resolved_by} at "
+            f"{_iso(row.resolved_at)}.")
+
+
+def _bulk_skip(row: Row[Any] | None, item_id: str, who: str, now: datetime) -> str | None:
+    if row is None:
+        return f"No review item {item_id!r}."
+    if row.status not in OPEN:
+        return _closed(row)
+    live = lease_of(row, now)
+    if live is not None and live.holder != who:
+        return f"Claimed by {live.holder} until {live.expires_at.isoformat()}."
+    return None
+
+
+def _iso(at: datetime | None) -> str:
+    got = utc(at)
+    return got.isoformat() if got is not None else "?"
