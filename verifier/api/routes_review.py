@@ -3,6 +3,7 @@ resolve, stats; thin over `verifier.review.service.ReviewService`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from verifier.review.schemas import (
     ReviewError,
 )
 from verifier.review.service import ReviewService
+from verifier.store.keys import Principal
 
 routes = web.RouteTableDef()
 M = TypeVar("M", bound=BaseModel)
@@ -211,3 +213,51 @@ def _dumps(obj: Any) -> str:
     import json
 
     return json.dumps(obj, ensure_ascii=False)
+
+
+@routes.get("/v1/review/stats")
+async def stats(request: web.Request) -> web.Response:
+    """Queue depth, ages, overdue, handling, throughput, overturn rates, spot checks."""
+    require_role(request, Role.reviewer, Role.auditor)
+    since = None
+    if "since" in request.query:
+        try:
+            since = datetime.fromisoformat(request.query["since"])
+        except ValueError:
+            raise ApiError(422, "Invalid request", "since must be an ISO 8601 date or time.",
+                           [FieldError(field="query.since", message="ISO 8601",
+                                       type="datetime_parsing")]) from None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+    return ok(await _svc(request).stats(since))
+
+
+def portal_of(request: web.Request, who: Principal) -> str:
+    """Whose posting: a portal key's own; others name it with ?portal=."""
+    if who.role is Role.portal:
+        if "portal" in request.query and request.query["portal"] != who.name:
+            raise ApiError(403, "Forbidden", "A portal key can read only its own postings.")
+        return who.name
+    portal = request.query.get("portal", "")
+    if not 1 <= len(portal) <= 64:
+        raise ApiError(422, "Invalid request", "Give ?portal=<name> to read a posting.",
+                       [FieldError(field="query.portal", message="required, 1-64 characters",
+                                   type="missing")])
+    return portal
+
+
+@routes.get("/v1/postings/{posting_id}/notice")
+async def notice(request: web.Request) -> web.Response:
+    """The Chinese rectification notice of a refused posting."""
+    who = require_role(request, Role.portal, Role.auditor, Role.reviewer)
+    portal = portal_of(request, who)
+    posting_id = request.match_info["posting_id"]
+    if not 1 <= len(posting_id) <= 128:
+        raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.",
+                       [FieldError(field="posting_id", message="1-128 characters",
+                                   type="string_type")])
+    got = await _svc(request).notice(portal, posting_id)
+    if got is None:
+        raise ApiError(404, "Not Found", f"No refused posting {posting_id!r} of this portal: "
+                                         "a notice exists only once the posting is rejected.")
+    return ok(got)

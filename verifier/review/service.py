@@ -12,8 +12,10 @@ from verifier.models import Decision, ReviewState
 from verifier.review import reads
 from verifier.review.config import ReviewConfig
 from verifier.review.items import QueueHook
+from verifier.review.notice import Notice, render_notice
 from verifier.review.queue import Clock, ReviewQueue
 from verifier.review.schemas import ItemDetail, ItemFilter, ItemPage
+from verifier.review.stats import ReviewStats, review_stats
 
 
 def _now() -> datetime:
@@ -59,3 +61,16 @@ class ReviewService(ReviewQueue):
         """The current decision on a portal's posting, with its review."""
         return await reads.current_decision(self.engine, self._config, portal, posting_id,
                                             self.clock())
+
+    async def stats(self, since: datetime | None = None) -> ReviewStats:
+        """Depth, ages, overdue, handling, throughput, overturn rates, spot checks."""
+        await self.expire_leases()
+        return await review_stats(self.engine, self.clock(), since)
+
+    async def notice(self, portal: str, posting_id: str) -> Notice | None:
+        """The rectification notice of a refused posting (None: not refused, or unknown)."""
+        decision = await self.decision(portal, posting_id)
+        if decision is None:
+            return None
+        posting = reads.posting_of(decision.model_dump(mode="json"))
+        return render_notice(self._config, decision, posting, self.clock())
