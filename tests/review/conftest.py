@@ -34,7 +34,8 @@ async def client(aiohttp_client: Any, db_url: str,
 
 def service(client: Client) -> ReviewService:
     """The app's review service."""
-    return client.app[REVIEW]
+    svc: ReviewService = client.app[REVIEW]
+    return svc
 
 
 async def reviewer(client: Client, name: str) -> dict[str, str]:
