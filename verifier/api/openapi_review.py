@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from verifier.review.notice import Notice
 from verifier.review.schemas import (
     BulkResolveRequest,
     BulkResult,
@@ -19,6 +20,7 @@ from verifier.review.schemas import (
     ReviewEvent,
     ReviewItem,
 )
+from verifier.review.stats import ReviewStats
 
 Mode = Literal["validation", "serialization"]
 MODELS: list[tuple[type[BaseModel], Mode]] = [
@@ -27,6 +29,7 @@ MODELS: list[tuple[type[BaseModel], Mode]] = [
     (NoteRequest, "validation"), (ItemPage, "serialization"), (ItemDetail, "serialization"),
     (ClaimResult, "serialization"), (ReviewItem, "serialization"),
     (ReviewEvent, "serialization"), (BulkResult, "serialization"),
+    (ReviewStats, "serialization"), (Notice, "serialization"),
 ]
 _FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("status", {"enum": ["pending", "claimed", "approved", "rejected", "superseded"]}),
@@ -102,6 +105,27 @@ def paths(ref: Any, json: Any, problems: Any, body: Any) -> dict[str, Any]:
             "requestBody": body("BulkResolveRequest"),
             "responses": {"200": json("BulkResult", "Per id: resolved or why not"),
                           **problems(400, 401, 403, 415, 422)}}},
+        "/v1/review/stats": {"get": {
+            "summary": "Queue depth, ages, overdue, handling, throughput, overturn rates, "
+                       "spot checks (reviewer, auditor)",
+            "operationId": "reviewStats", "security": sec,
+            "parameters": [{"name": "since", "in": "query", "required": False,
+                            "description": "resolutions from this ISO 8601 time on "
+                                           "(default: 30 days back)",
+                            "schema": {"type": "string"}}],
+            "responses": {"200": json("ReviewStats", "The figures"),
+                          **problems(401, 403, 422)}}},
+        "/v1/postings/{posting_id}/notice": {"get": {
+            "summary": "Rectification notice (Chinese) of a refused posting",
+            "operationId": "getNotice", "security": sec,
+            "parameters": [
+                {"name": "posting_id", "in": "path", "required": True,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 128}},
+                {"name": "portal", "in": "query", "required": False,
+                 "description": "auditors and reviewers: whose posting",
+                 "schema": {"type": "string"}}],
+            "responses": {"200": json("Notice", "The notice"),
+                          **problems(401, 403, 404, 422)}}},
         "/v1/review/reasons": {"get": {
             "summary": "Reason codes in force (Chinese labels, allowed outcomes)",
             "operationId": "reviewReasons", "security": sec,
