@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from verifier.models import Outcome
-from verifier.pipeline.pack import RulePackError
+from verifier.pack import RulePackError
 from verifier.review.config import ReviewConfig
 
 

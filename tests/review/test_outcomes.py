@@ -10,8 +10,8 @@ from typing import Any
 from tests.api.conftest import AUDITOR, PORTAL, REVIEWER
 from tests.review.conftest import Client, flagged, reviewer, service, verify
 from verifier.api.state import RESOURCES
+from verifier.commands.review_labels import export_labels
 from verifier.review.config import Sampling
-from verifier.review.export import export_labels
 
 
 async def settle(client: Client, headers: dict[str, str], outcome: str, reason: str,

@@ -29,9 +29,9 @@ def export_labels_cmd(since: datetime | None, output: Path | None, database_url:
     """Write posting + final human outcome + reason as JSONL, readable by `verifier eval`."""
     import asyncio
 
-    from verifier.pipeline.pack import RulePackError
+    from verifier.commands.review_labels import ExportCount, export_labels
+    from verifier.pack import RulePackError
     from verifier.review.config import ReviewConfig
-    from verifier.review.export import ExportCount, export_labels
     from verifier.store.db import create_engine
 
     base = Settings()
