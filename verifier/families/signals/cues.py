@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import ahocorasick
 import numpy as np
 import numpy.typing as npt
 
@@ -49,25 +50,44 @@ class Inputs:
     text: PostingText
     record: EnterpriseRecord | None
     now: datetime
+    scans: dict[str, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    """Vocabulary hits per field, filled on first use."""
 
 
 def _span(name: str, view: TextView, start: int, end: int) -> Span:
     return Span(field=name, start=start, end=end, text=view.original[start:end])
 
 
-def _find_words(view: TextView, words: tuple[str, ...], name: str) -> list[Span]:
-    """The first occurrence of each (normalized) word present, as spans of the original."""
-    norm = view.norm
-    out = []
-    for w in words:
-        at = norm.find(w)
-        if at >= 0:
-            out.append(_span(name, view, at, at + len(w)))
-    return out
+class Vocabulary:
+    """Every cue word list in one Aho-Corasick automaton: a field is scanned once."""
 
+    def __init__(self, lists: dict[str, list[str]]) -> None:
+        owners: dict[str, set[str]] = {}
+        for kind, words in lists.items():
+            for w in words:
+                owners.setdefault(normalize(w), set()).add(kind)
+        self._auto = ahocorasick.Automaton()
+        for word, kinds in owners.items():
+            self._auto.add_word(word, (len(word), frozenset(kinds)))
+        self._empty = not owners
+        if owners:
+            self._auto.make_automaton()
 
-def _norm(words: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(normalize(w) for w in words))
+    def scan(self, norm: str) -> dict[str, list[tuple[int, int]]]:
+        """Per word list, the first occurrence of each of its words, in text order."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        if self._empty or not norm:
+            return out
+        seen: set[int] = set()
+        for end, (length, kinds) in self._auto.iter(norm):
+            start = end + 1 - length
+            key = hash(norm[start:end + 1])
+            if key in seen:
+                continue
+            seen.add(key)
+            for kind in kinds:
+                out.setdefault(kind, []).append((start, end + 1))
+        return out
 
 
 def subtitle_of(description: str, max_chars: int) -> tuple[int, int] | None:
@@ -84,15 +104,22 @@ class Cues:
     def __init__(self, params: CueParams, taxonomy: Taxonomy) -> None:
         self.p = params
         self.taxonomy = taxonomy
-        self.hype = _norm(params.hype)
-        self.intro_advert = _norm(params.intro_advert)
-        self.welfare = _norm(params.welfare)
-        self.urgency = _norm(params.urgency)
-        self.companions = _norm(params.urgency_companions)
-        self.no_requirement = _norm(params.no_requirement)
-        self.agency = _norm(params.agency_words)
-        levels = "|".join(re.escape(w) for w in _norm(params.education_levels))
+        self.vocabulary = Vocabulary({
+            "hype": params.hype, "intro_advert": params.intro_advert,
+            "welfare": params.welfare, "urgency": params.urgency,
+            "companions": params.urgency_companions})
+        self.no_requirement = tuple(normalize(w) for w in params.no_requirement)
+        self.agency = tuple(normalize(w) for w in params.agency_words)
+        levels = "|".join(re.escape(normalize(w)) for w in params.education_levels)
         self.level_re = re.compile(f"(?:{levels})(?:及)?以上") if levels else None
+
+    def words(self, x: Inputs, name: str, kind: str) -> list[Span]:
+        """Spans of the words of one list in one field (each field scanned once per posting)."""
+        view = x.text.view(name)
+        hits = x.scans.get(name)
+        if hits is None:
+            hits = x.scans[name] = self.vocabulary.scan(view.norm)
+        return [_span(name, view, s, e) for s, e in hits.get(kind, ())]
 
     def compute(self, x: Inputs) -> list[Cue]:
         """Every cue that fires, in `CUE_NAMES` order."""
@@ -133,16 +160,16 @@ class Cues:
 
     def _pay_figures(self, x: Inputs) -> Cue | None:
         desc = x.text.view("description")
-        figures: dict[float, Span] = {}
+        figures: dict[float, tuple[int, int]] = {}
         for m in _MONEY.finditer(desc.norm):
             amount = float(m.group(1)) * _SCALE[m.group(2)]
-            if amount >= 100:
-                figures.setdefault(amount, _span("description", desc, m.start(), m.end()))
+            if amount >= 100 and amount not in figures:
+                figures[amount] = m.span()
         if len(figures) < self.p.pay_min_distinct:
             return None
         return Cue("pay_figures", float(len(figures)),
                    f"正文出现{len(figures)}个不同的薪酬数字，薪资说法不一。",
-                   list(figures.values())[:6],
+                   [_span("description", desc, s, e) for s, e in list(figures.values())[:6]],
                    {"figures": sorted(figures)[:10], "threshold": self.p.pay_min_distinct})
 
     def _open_requirements_skilled(self, x: Inputs) -> Cue | None:
@@ -164,8 +191,7 @@ class Cues:
                    {"family": fam.id, "skilled": fam.skilled, "licensed": fam.licensed})
 
     def _hype(self, x: Inputs) -> Cue | None:
-        spans = (_find_words(x.text.view("title"), self.hype, "title")
-                 + _find_words(x.text.view("description"), self.hype, "description"))
+        spans = self.words(x, "title", "hype") + self.words(x, "description", "hype")
         if not spans:
             return None
         words = sorted({s.text for s in spans})
@@ -199,8 +225,7 @@ class Cues:
                    f"{self.p.intro_min_chars}字）。", [], {"chars": len(intro)})
 
     def _intro_advert(self, x: Inputs) -> Cue | None:
-        spans = _find_words(x.text.view("company_profile"), self.intro_advert,
-                            "company_profile")
+        spans = self.words(x, "company_profile", "intro_advert")
         if not spans:
             return None
         words = sorted({s.text for s in spans})
@@ -209,7 +234,7 @@ class Cues:
                    {"words": words})
 
     def _welfare_too_good(self, x: Inputs) -> Cue | None:
-        spans = _find_words(x.text.view("description"), self.welfare, "description")
+        spans = self.words(x, "description", "welfare")
         if len(spans) < self.p.welfare_min_distinct:
             return None
         return Cue("welfare_too_good", float(len(spans) - self.p.welfare_min_distinct + 1),
@@ -217,12 +242,10 @@ class Cues:
                    {"count": len(spans), "threshold": self.p.welfare_min_distinct})
 
     def _urgency(self, x: Inputs) -> Cue | None:
-        view = x.text.view("description")
-        urgent = (_find_words(x.text.view("title"), self.urgency, "title")
-                  + _find_words(view, self.urgency, "description"))
+        urgent = self.words(x, "title", "urgency") + self.words(x, "description", "urgency")
         if not urgent:
             return None
-        companions = _find_words(view, self.companions, "description")
+        companions = self.words(x, "description", "companions")
         if not companions:
             return None
         return Cue("urgency", float(1 + len(companions)),
