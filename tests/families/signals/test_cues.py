@@ -66,7 +66,7 @@ def test_each_text_cue_fires_with_evidence(check: SignalsCheck, cue: str,
     got = _cues(check, **overrides)
     assert cue in got, sorted(got)
     f = got[cue]
-    assert f.severity is Severity.info and f.evidence.data["value"] > 0
+    assert f.severity is Severity.info and f.evidence.data["cue_value"] > 0
     if quoted is not None:
         assert any(quoted in s.text for s in f.evidence.spans), f.evidence.spans
         posting = make_posting(**overrides)

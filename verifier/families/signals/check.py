@@ -93,7 +93,7 @@ class SignalsCheck(Check[SignalsContext]):
         """One info finding per cue that fired; `signals.sum` when the sum crosses."""
         found = posting_cues(self.cues, ctx)
         out = [self.finding(f"signals.cue.{c.name}", c.message, spans=c.spans,
-                            data={"value": round(c.value, 3), **c.data}) for c in found]
+                            data={"cue_value": round(c.value, 3), **c.data}) for c in found]
         total = self._sum(found)
         if total is not None:
             out.append(total)

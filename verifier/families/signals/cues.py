@@ -213,7 +213,7 @@ class Cues:
         return Cue("duties_one_line", 1.0,
                    f"岗位职责只有{len(sentences)}句、{chars}字，没有具体工作内容。", [],
                    {"chars": chars, "sentences": len(sentences),
-                    "max_chars": self.p.duties_max_chars})
+                    "threshold": self.p.duties_max_chars})
 
     def _intro_missing(self, x: Inputs) -> Cue | None:
         if x.posting.company_profile is None:
