@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    """A CLI runner on a migrated SQLite database (as the service leaves it)."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("RULES_DIR", str(ROOT / "rules"))
     monkeypatch.delenv("REDIS_URL", raising=False)
-    return CliRunner()
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    return cli
 
 
 def test_rules_check_ok_and_bad(runner: CliRunner, tmp_path: Path) -> None:

@@ -16,10 +16,17 @@ from verifier.settings import Settings
 
 
 def settings_from(**overrides: Any) -> Settings:
-    """Settings from the environment, with command-line options (those given) on top."""
-    base = Settings()
-    given = {k: v for k, v in overrides.items() if v is not None}
-    return base.model_copy(update=given) if given else base
+    """Settings from the environment, with command-line options (those given) on top; every
+    value is validated (an invalid option or variable is an `OperatorError`)."""
+    from pydantic import ValidationError
+
+    from verifier.failures import explain_settings
+
+    given: dict[str, Any] = {k.upper(): v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # the environment for the rest
+    except ValidationError as exc:
+        raise explain_settings(exc) from exc
 
 
 def run(coro: Any) -> Any:
@@ -27,11 +34,28 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group: everyday failures are two lines and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an `OperatorError` (or a known failure) is printed, not raised."""
+        from verifier.failures import report
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            sys.exit(report(exc, debug=bool(ctx.params.get("debug"))))
+
+
+@click.group(cls=_Main)
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING ...")
-def main(log_level: str | None) -> None:
+@click.option("--debug", is_flag=True, envvar="VERIFIER_DEBUG",
+              help="On failure, show the traceback too.")
+def main(log_level: str | None, debug: bool) -> None:
     """Posting Verifier: approve, flag or reject job postings, with evidence."""
-    level = (log_level or Settings().log_level).upper()
+    level = (log_level or settings_from().log_level).upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -104,33 +128,6 @@ def rules_check(directory: Path | None) -> None:
                f"rules_version {cat.rules_version}")
 
 
-# -- keys -------------------------------------------------------------------------------
-@main.group()
-def keys() -> None:
-    """API keys."""
-
-
-@keys.command("create")
-@click.option("--role", type=click.Choice(["portal", "reviewer", "auditor", "admin"]),
-              required=True)
-@click.option("--name", required=True, help="Who holds it (for portal keys: the portal's name).")
-@click.option("--database-url", default=None)
-def keys_create(role: str, name: str, database_url: str | None) -> None:
-    """Create a key and print it once (only its hash is stored)."""
-    from verifier.models import Role
-    from verifier.pipeline.offline import offline_resources
-    from verifier.store.keys import create_key
-
-    if not 1 <= len(name) <= 64:
-        raise click.BadParameter("1-64 characters", param_hint="--name")
-
-    async def go() -> str:
-        async with offline_resources(settings_from(database_url=database_url)) as res:
-            return await create_key(res.engine, name, Role(role))
-
-    click.echo(run(go()))
-
-
 # -- db ---------------------------------------------------------------------------------
 @main.group()
 def db() -> None:
@@ -141,16 +138,20 @@ def db() -> None:
 @click.option("--database-url", default=None)
 def db_upgrade(database_url: str | None) -> None:
     """Migrate the database to the newest schema."""
+    from verifier.failures import database_errors
     from verifier.store import migrate
     from verifier.store.db import create_engine
 
+    url = settings_from(database_url=database_url).database_url
+
     async def go() -> str | None:
-        engine = create_engine(settings_from(database_url=database_url).database_url)
-        try:
-            await migrate.upgrade(engine)
-            return await migrate.current_revision(engine)
-        finally:
-            await engine.dispose()
+        with database_errors(url):
+            engine = create_engine(url)
+            try:
+                await migrate.upgrade(engine)
+                return await migrate.current_revision(engine)
+            finally:
+                await engine.dispose()
 
     click.echo(f"database at revision {run(go())}")
 
@@ -166,14 +167,11 @@ def audit() -> None:
 def audit_verify(database_url: str | None) -> None:
     """Recompute the hash chain; name the first bad row; exit 1 if the log was altered."""
     from verifier.store.chain import verify_chain
-    from verifier.store.db import create_engine
+    from verifier.store.open import open_existing
 
     async def go() -> Any:
-        engine = create_engine(settings_from(database_url=database_url).database_url)
-        try:
-            return await verify_chain(engine)
-        finally:
-            await engine.dispose()
+        async with open_existing(settings_from(database_url=database_url).database_url) as eng:
+            return await verify_chain(eng)
 
     report = run(go())
     if report.ok:

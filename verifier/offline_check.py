@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,10 +37,37 @@ def _read(path: Path) -> list[tuple[int, Posting | str]]:
             except orjson.JSONDecodeError as exc:
                 out.append((n, f"not JSON: {exc}"))
             except ValidationError as exc:
-                err = exc.errors()[0]
-                where = ".".join(map(str, err["loc"])) or "(line)"
-                out.append((n, f"{where}: {err['msg']}"))
+                out.append((n, "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or '(line)'}: {e['msg']}"
+                    for e in exc.errors(include_url=False))))
     return out
+
+
+@asynccontextmanager
+async def _database(settings: Settings, record: bool, console: Console
+                    ) -> AsyncIterator[Settings]:
+    """Settings naming the database to check against. `record`: the service's database,
+    which must exist. Otherwise that database when it exists (only read), else an empty
+    temporary one (said on stderr)."""
+    from verifier.eval.registry import eval_settings
+    from verifier.failures import OperatorError
+    from verifier.store.open import open_existing
+
+    missing: OperatorError | None = None
+    try:
+        async with open_existing(settings.database_url):
+            pass
+    except OperatorError as exc:
+        if record:
+            raise
+        missing = exc
+    if missing is None:
+        yield settings
+        return
+    console.print(f"note: {missing.what}; checking against an empty registry and no "
+                  "earlier postings (nothing is written)")
+    async with eval_settings(settings, None) as (local, _used):
+        yield local
 
 
 async def check_file(
@@ -51,7 +80,8 @@ async def check_file(
     rules: Counter[str] = Counter()
     bad = 0
     decisions: list[Decision] = []
-    async with offline_engine(settings) as engine:
+    async with (_database(settings, record, console) as used,
+                offline_engine(used, record=record) as engine):
         with dst.open("wb") as out, Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
             TimeRemainingColumn(), console=console, transient=True,

@@ -1,7 +1,7 @@
 """Running the service: one process, or N worker processes sharing one port (SO_REUSEPORT).
 
-The parent migrates the database once, starts the workers, forwards SIGHUP (rule reload)
-and SIGTERM/SIGINT to them, and restarts a worker that dies unexpectedly.
+
+
 """
 
 from __future__ import annotations
@@ -10,16 +10,20 @@ import asyncio
 import logging
 import multiprocessing as mp
 import os
-import signal
 import sys
 import tempfile
-import time
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from types import FrameType
 
 from aiohttp import web
 
+from verifier.failures import (
+    EXIT_FATAL_WORKER,
+    OperatorError,
+    check_port,
+    explain_bind,
+    explain_rules,
+)
 from verifier.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,40 +37,54 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def _worker(settings: Settings, reuse_port: bool) -> None:
+def _run_app(settings: Settings, reuse_port: bool) -> None:
     from verifier.api.app import create_app
     from verifier.obs import logs
 
     logs.configure(settings.log_level, settings.log_format)
     _use_uvloop()
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
-        access_log=None if settings.log_level.upper() != "DEBUG" else logging.getLogger("access"),
-        print=None, handle_signals=True,
-    )
+    try:
+        web.run_app(
+            create_app(settings), host=settings.host, port=settings.port, reuse_port=reuse_port,
+            access_log=(None if settings.log_level.upper() != "DEBUG"
+                        else logging.getLogger("access")),
+            print=None, handle_signals=True,
+        )
+    except OSError as exc:  # the app maps its own start-up failures; this is the bind
+        err = explain_bind(exc, settings.host, settings.port)
+        if err is None:
+            raise
+        raise err from exc
+
+
+def _worker(settings: Settings, reuse_port: bool) -> None:
+    """A worker process: a start-up failure is printed and ends it with EXIT_FATAL_WORKER."""
+    try:
+        _run_app(settings, reuse_port)
+    except OperatorError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr, flush=True)
+        sys.exit(EXIT_FATAL_WORKER)
 
 
 async def _migrate(settings: Settings) -> None:
     from verifier.pipeline.catalog import Catalog
+    from verifier.pipeline.pack import RulePackError
     from verifier.registry import reference
-    from verifier.store import migrate
-    from verifier.store.db import create_engine
+    from verifier.store.open import open_for_service
 
     # The rule pack first: a pack that cannot load stops here, before anything listens.
-    reference.use_rules_dir(settings.rules_dir)
-    Catalog.load(settings.rules_dir)
-
-    engine = create_engine(settings.database_url)
     try:
-        if await migrate.current_revision(engine) is None:
-            await migrate.upgrade(engine)
+        reference.use_rules_dir(settings.rules_dir)
+        Catalog.load(settings.rules_dir)
+    except RulePackError as exc:
+        raise explain_rules(exc, settings.rules_dir) from exc
+    async with open_for_service(settings.database_url) as engine:
         if settings.demo:  # once, here, rather than racing in every worker
             from verifier.demo import install_demo
             from verifier.resources import Resources
 
             await install_demo(Resources(settings=settings, engine=engine))
-    finally:
-        await engine.dispose()
 
 
 def _metrics_dir(settings: Settings) -> None:
@@ -83,7 +101,8 @@ def _metrics_dir(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted; a start-up failure raises `OperatorError`."""
+    check_port(settings.host, settings.port)
     _metrics_dir(settings)
     asyncio.run(_migrate(settings))
     where = f"http://{settings.host}:{settings.port}"
@@ -91,41 +110,16 @@ def serve(settings: Settings) -> None:
     print(f"Posting Verifier listening on {where} ({settings.workers} worker(s)) {mode}".rstrip(),
           flush=True)
     if settings.workers == 1:
-        _worker(settings, reuse_port=False)
+        _run_app(settings, reuse_port=False)
         return
+    from verifier.obs.metrics import worker_exited
+    from verifier.supervisor import Supervisor
+
     ctx = mp.get_context("spawn")
-    procs: list[BaseProcess] = []
-    stopping = False
 
     def start() -> BaseProcess:
         p = ctx.Process(target=_worker, args=(settings, True), daemon=False)
         p.start()
         return p
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        if signum != signal.SIGHUP:
-            stopping = True
-        for p in procs:
-            if p.pid and p.is_alive():
-                os.kill(p.pid, signum)
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, forward)
-    from verifier.obs.metrics import worker_exited
-
-    procs.extend(start() for _ in range(settings.workers))
-    while not stopping:
-        time.sleep(0.5)
-        for i, p in enumerate(procs):
-            if not p.is_alive() and not stopping:
-                log.warning("worker %s exited with %s; restarting", p.pid, p.exitcode)
-                if p.pid:
-                    worker_exited(p.pid)
-                time.sleep(1.0)
-                procs[i] = start()
-    for p in procs:
-        p.join(timeout=15)
-        if p.is_alive():
-            p.kill()
-    sys.exit(0)
+    sys.exit(Supervisor(start, settings.workers, on_exit=worker_exited).run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +15,17 @@ DEMO_REGISTRY_FILE = Path(__file__).resolve().parent / "demo_data" / "registry.j
 """The demo registry shipped inside the package."""
 
 
+def data_dir() -> Path:
+    """Per-user data directory: $XDG_DATA_HOME/posting-verifier (~/.local/share/...)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "posting-verifier"
+
+
+def default_database_url() -> str:
+    """SQLite in the per-user data directory: the same file from every working directory."""
+    return f"sqlite+aiosqlite:///{data_dir() / 'verifier.db'}"
+
+
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, f"VERIFIER_{name}")
 
@@ -24,8 +36,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     database_url: str = Field(
-        default="sqlite+aiosqlite:///./var/verifier.db", validation_alias=_env("DATABASE_URL")
+        default_factory=default_database_url, validation_alias=_env("DATABASE_URL")
     )
+    """Default: `default_database_url()` (per user, never relative to the working directory)."""
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     rules_dir: Path = Field(default=DEFAULT_RULES_DIR, validation_alias=_env("RULES_DIR"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("HOST"))

@@ -29,6 +29,7 @@ from verifier.api.state import (
     WATCHER,
     WRITER,
 )
+from verifier.failures import OperatorError, database_errors
 from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
@@ -40,49 +41,51 @@ from verifier.review.service import ReviewService
 from verifier.review.webhooks.outbox import decision_events
 from verifier.service import Verifier
 from verifier.settings import Settings
-from verifier.store import migrate
 from verifier.store.db import create_engine
 from verifier.store.epochs import EpochWatcher
-from verifier.store.keys import KeyCache
+from verifier.store.keys import KEYS_EPOCH, KeyCache
+from verifier.store.open import SchemaOutOfDate, prepare_for_service
 from verifier.store.writer import DecisionWriter
 
 log = logging.getLogger(__name__)
-
-
-class SchemaOutOfDate(RuntimeError):
-    """The database is at an older schema revision; run `verifier db upgrade`."""
+__all__ = ["SchemaOutOfDate", "create_app"]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     await asyncio.to_thread(reference.use_rules_dir, settings.rules_dir)
-    db = create_engine(settings.database_url)
-    current = await migrate.current_revision(db)
-    if current is None:
-        log.info("empty database: migrating to %s", migrate.head_revision())
-        await migrate.upgrade(db)
-    elif current != migrate.head_revision():
+    with database_errors(settings.database_url):
+        db = create_engine(settings.database_url)
+    try:
+        await prepare_for_service(db, settings.database_url)
+    except BaseException:
         await db.dispose()
-        raise SchemaOutOfDate(
-            f"database is at revision {current}, code needs {migrate.head_revision()}: "
-            "run `verifier db upgrade`"
-        )
+        raise
     redis = None
     if settings.redis_url:
         from redis.asyncio import Redis
 
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            redis = Redis.from_url(settings.redis_url, socket_timeout=1.0,
+                                   socket_connect_timeout=1.0)
+        except ValueError as exc:
+            await db.dispose()
+            raise OperatorError(f"REDIS_URL is not a Redis URL ({exc})",
+                                "use redis://host:6379/0, or unset REDIS_URL") from exc
         try:
             await redis.ping()
         except Exception as exc:  # Redis is optional: degrade, never fail
             log.warning("Redis at %s unreachable (%s): running without it", settings.redis_url, exc)
     app[RESOURCES] = Resources(settings=settings, engine=db, redis=redis)
     app[KEYS] = KeyCache(db)
+    app[RESOURCES].on_epoch[KEYS_EPOCH] = app[KEYS].on_epoch  # revocations from anywhere
+    await app[KEYS].start()
     if settings.demo:
         from verifier.demo import install_demo
 
         await install_demo(app[RESOURCES])
     yield
+    await app[KEYS].close()
     if redis is not None:
         await redis.aclose()
     await db.dispose()

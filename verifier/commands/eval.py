@@ -70,7 +70,7 @@ def command(ctx: click.Context, file: Path, mapping: Path | None, rules: Path | 
             show: int, as_json: bool) -> None:
     """Score labelled postings (JSONL corpus, or CSV through --mapping) against the pipeline.
 
-    Always on a fresh temporary database (never ./var or DATABASE_URL) holding only the
+    Always on a fresh temporary database (never the configured DATABASE_URL) holding only the
     registry given (--registry, else the registry.jsonl beside a JSONL corpus).
     """
     settings = ctx.find_object(Settings) or Settings()

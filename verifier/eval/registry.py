@@ -1,8 +1,9 @@
 """A private, throw-away registry for evaluation: temp SQLite, migrated, one file imported.
 
-`verifier eval` and the golden test never read `./var` or `DATABASE_URL`: the registry (and
-every other database-backed fact, such as duplicates) starts empty in a temporary directory,
-so a result depends only on the corpus, the rule pack and the registry file given.
+`verifier eval` and the golden test never read the configured database (`DATABASE_URL`):
+the registry (and every other database-backed fact, such as duplicates) starts empty in a
+temporary directory, so a result depends only on the corpus, the rule pack and the registry
+file given.
 """
 
 from __future__ import annotations

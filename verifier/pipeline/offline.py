@@ -62,16 +62,21 @@ class RecordingEngine(Engine):
 
 
 @asynccontextmanager
-async def offline_engine(settings: Settings) -> AsyncIterator[Engine]:
-    """An engine with the configured rule pack and every fact provider, ready to evaluate."""
+async def offline_engine(settings: Settings, *, record: bool = True) -> AsyncIterator[Engine]:
+    """An engine with the configured rule pack and every fact provider, ready to evaluate;
+    with `record` it commits each evaluation's side writes (fingerprints), else it only
+    reads the database."""
     async with offline_resources(settings) as res:
         catalog = Catalog.load(settings.rules_dir)
         providers = build_providers(res)
         try:
             for p in providers:
                 await p.start()
-            yield RecordingEngine(res.engine, catalog, providers,
-                                  fact_timeout=settings.fact_timeout_s)
+            if record:
+                yield RecordingEngine(res.engine, catalog, providers,
+                                      fact_timeout=settings.fact_timeout_s)
+            else:
+                yield Engine(catalog, providers, fact_timeout=settings.fact_timeout_s)
         finally:
             for p in providers:
                 await p.close()

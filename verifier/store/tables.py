@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -113,6 +114,14 @@ api_keys = Table(
     Column("prefix", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+    # The key that replaced this one in a rotation (it may still work until expires_at).
+    Column("replaced_by", Integer),
+    # Names are unique per role among live keys (migration 0007).
+    Index("uq_api_keys_live_name", "role", "name", unique=True,
+          sqlite_where=text("revoked_at IS NULL AND replaced_by IS NULL"),
+          postgresql_where=text("revoked_at IS NULL AND replaced_by IS NULL")),
 )
 
 epochs = Table(
