@@ -123,7 +123,7 @@ async def main() -> None:
     ap.add_argument("--mapping", type=Path)
     ap.add_argument("--limit", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--rules", type=Path, default=ROOT / "rules")
+    ap.add_argument("--rules-dir", "--rules", dest="rules", type=Path, default=ROOT / "rules")
     ap.add_argument("--no-providers", action="store_true",
                     help="evaluate without fact providers (checks and policy only)")
     ap.add_argument("--skip", default="",

@@ -121,3 +121,15 @@ async def engine(db_url: str) -> AsyncIterator[Any]:
     await migrate.upgrade(eng)
     yield eng
     await eng.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the PostgreSQL variants `postgres` (and those with Redis `redis`), so
+    `-m "not postgres"` runs only what needs no service."""
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is None or spec.params.get("db_url") != "postgres":
+            continue
+        item.add_marker(pytest.mark.postgres)
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)

@@ -187,9 +187,11 @@ def openapi_cmd() -> None:
     """Print the OpenAPI 3.1 document (the same one `/openapi.json` serves)."""
     import json
 
-    from verifier.api.openapi import spec
+    from verifier.api.app import create_app
+    from verifier.api.openapi_routes import spec_for
 
-    click.echo(json.dumps(spec(), ensure_ascii=False, indent=2, sort_keys=True))
+    doc = spec_for(create_app(settings_from()))
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True))
 
 
 def _load_commands() -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -80,6 +81,17 @@ Profile = Annotated[str, StringConstraints(max_length=20_000)]
 Url = Annotated[str, StringConstraints(max_length=2000)]
 
 
+def _integral(value: object) -> object:
+    """A JSON number with no fractional part (`5.0`) is an integer, as JSON Schema says."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]
+"""An integer field of a request: strict, but `5.0` counts as 5 (JSON Schema `integer`)."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -108,7 +120,7 @@ class SalaryIn(_Strict):
     min: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
     max: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
     unit: SalaryUnit | None = None
-    months_per_year: Annotated[int, Field(ge=1, le=24)] | None = None
+    months_per_year: Annotated[JsonInt, Field(ge=1, le=24)] | None = None
 
 
 class Posting(_Strict):
@@ -123,7 +135,7 @@ class Posting(_Strict):
     employment_type: EmploymentType = EmploymentType.full_time
     education: Short | None = None
     experience: Short | None = None
-    headcount: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)] | None = None
+    headcount: Annotated[JsonInt, Field(ge=-1_000_000_000, le=1_000_000_000)] | None = None
     channel: Tag | None = None
     campaign: Tag | None = None
     company_profile: Profile | None = None

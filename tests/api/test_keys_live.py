@@ -41,7 +41,7 @@ async def _statuses(url: str, key: str, n: int) -> list[int]:
 async def test_revoked_key_is_refused_by_every_worker_within_seconds(
     db_url: str, tmp_path: Path
 ) -> None:
-    server = start_server(free_port(), db_url, tmp_path, workers=2)  # migrates, demo keys
+    server = start_server(free_port(), db_url, tmp_path, workers=2, timeout=180)
     try:
         key = await _cli(db_url, "keys", "create", "--role", "reviewer", "--name", "张三")
         assert set(await _statuses(server.url, key, 12)) == {200}  # cached by both workers

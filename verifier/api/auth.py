@@ -32,8 +32,14 @@ def require_role(request: web.Request, *roles: Role) -> Principal:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate `Authorization: Bearer <key>` on every /v1 path."""
+    """Authenticate `Authorization: Bearer <key>` on every /v1 path.
+
+    Routing comes first: a path no route matches (404) or a method it does not allow (405)
+    is answered as such even without a key, so a typo does not look like a key problem.
+    """
     if request.path == "/" or request.path.startswith(PUBLIC):
+        return await handler(request)
+    if request.match_info.http_exception is not None:
         return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from verifier import __version__
-from verifier.api import openapi_review, openapi_webhooks
+from verifier.api import openapi_registry, openapi_review, openapi_webhooks
 from verifier.models import BatchResult, Decision, Posting, PostingBatch, Problem, RulesCatalog
 
 REF = "#/components/schemas/{model}"
@@ -21,7 +21,8 @@ def _ref(name: str) -> dict[str, str]:
 
 def _problems(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed JSON", 401: "Missing or invalid API key", 403: "Wrong role",
-            404: "Not found", 409: "Conflict with the item's state or lease",
+            404: "Not found",
+            409: "Conflict: the item's state or lease, or a posting id several portals use",
             413: "Body too large", 415: "Not JSON",
             422: "Invalid fields (each named in `errors`)", 503: "Decision log unavailable"}
     return {str(c): {"description": text[c], "content": {
@@ -64,10 +65,11 @@ def spec() -> dict[str, Any]:
                 {"name": "posting_id", "in": "path", "required": True,
                  "schema": {"type": "string", "minLength": 1, "maxLength": 128}},
                 {"name": "portal", "in": "query", "required": False,
-                 "description": "auditors and reviewers: whose posting",
+                 "description": "reviewers, auditors, admins: whose posting (needed only "
+                                "when several portals use the posting id)",
                  "schema": {"type": "string"}}],
             "responses": {"200": _json("Decision", "The latest decision"),
-                          **_problems(401, 403, 404, 422)}}},
+                          **_problems(401, 403, 404, 409, 422)}}},
         "/v1/rules": {"get": {
             "summary": "The rule catalog in force", "operationId": "rules", "security": secured,
             "responses": {"200": _json("RulesCatalog", "Rules, severities, rules_version"),
@@ -97,6 +99,16 @@ def spec() -> dict[str, Any]:
     paths.update(openapi_webhooks.paths(secured, _problems, _json))
     schemas["$defs"].update(openapi_webhooks.SCHEMAS)
     paths.update(openapi_review.paths(_ref, _json, _problems, body))
+    paths.update(openapi_registry.paths(secured, _problems, _json))
+    schemas["$defs"].update(openapi_registry.schemas())
+    paths["/"] = {"get": {"summary": "Where to go from here (links to the docs)",
+                          "operationId": "index",
+                          "responses": {"200": {"description": "service name and links"}}}}
+    paths["/openapi.json"] = {"get": {"summary": "This document", "operationId": "openapi",
+                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+    paths["/docs"] = {"get": {"summary": "This document as a web page", "operationId": "docs",
+                              "responses": {"200": {"description": "HTML",
+                                                    "content": {"text/html": {}}}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Posting Verifier", "version": __version__,
@@ -108,9 +120,9 @@ def spec() -> dict[str, Any]:
     }
 
 
-def docs_page() -> str:
+def docs_page(doc: dict[str, Any] | None = None) -> str:
     """A self-contained HTML page listing the API (no external scripts: works offline)."""
-    doc = spec()
+    doc = doc or spec()
     rows = []
     for path, ops in doc["paths"].items():
         for method, op in ops.items():

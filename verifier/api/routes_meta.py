@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError
-from verifier.api.openapi import docs_page, spec
+from verifier.api.openapi import docs_page
+from verifier.api.openapi_routes import spec_for
 from verifier.api.reload import RELOAD_STATUS, reload_rules
 from verifier.api.state import ENGINE, RESOURCES, WRITER
 from verifier.models import Role, RulesCatalog
@@ -93,10 +94,10 @@ async def integrity(request: web.Request) -> web.Response:
 @routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document."""
-    return _json(spec())
+    return _json(spec_for(request.app))
 
 
 @routes.get("/docs")
 async def docs(request: web.Request) -> web.Response:
     """Human-readable API docs."""
-    return web.Response(text=docs_page(), content_type="text/html")
+    return web.Response(text=docs_page(spec_for(request.app)), content_type="text/html")

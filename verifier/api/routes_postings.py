@@ -6,11 +6,14 @@ from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
-from verifier.api.state import REVIEW, SETTINGS, VERIFIER
+from verifier.api.state import RESOURCES, REVIEW, SETTINGS, VERIFIER
 from verifier.models import BatchResult, Decision, Posting, PostingBatch, Role
+from verifier.store.tables import decisions
 
 routes = web.RouteTableDef()
 M = TypeVar("M", bound=BaseModel)
@@ -63,20 +66,34 @@ async def verify_batch(request: web.Request) -> web.Response:
     return _json(BatchResult(decisions=out))
 
 
+async def _only_portal(engine: AsyncEngine, posting_id: str) -> str:
+    """The one portal with a decision for `posting_id` ('' if none; 409 if several)."""
+    async with engine.connect() as conn:
+        portals = (await conn.execute(
+            select(decisions.c.portal).where(decisions.c.posting_id == posting_id)
+            .distinct().order_by(decisions.c.portal).limit(6))).scalars().all()
+    if len(portals) > 1:
+        raise ApiError(409, "Ambiguous posting id",
+                       f"Portals {', '.join(portals[:5])} each have a posting {posting_id!r}: "
+                       "give ?portal=<name>.")
+    return portals[0] if portals else ""
+
+
 @routes.get("/v1/postings/{posting_id}/decision")
 async def latest_decision(request: web.Request) -> web.Response:
-    """The latest decision for one of the caller's postings (auditors may name a portal)."""
+    """The latest decision for one of the caller's postings; reviewers, auditors and admins
+    read any portal's (`?portal=`, needed only when several portals use the posting id)."""
     who = require_role(request, Role.portal, Role.auditor, Role.reviewer)
     posting_id = request.match_info["posting_id"]
     portal = who.name
-    if who.role is not Role.portal:
-        portal = request.query.get("portal", "")
-        if not portal:
-            raise ApiError(422, "Invalid request", "Give ?portal=<name> to read a decision.")
-    elif "portal" in request.query and request.query["portal"] != who.name:
-        raise ApiError(403, "Forbidden", "A portal key can read only its own decisions.")
+    if who.role is Role.portal:
+        if "portal" in request.query and request.query["portal"] != who.name:
+            raise ApiError(403, "Forbidden", "A portal key can read only its own decisions.")
     if not 1 <= len(posting_id) <= 128:
         raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.")
+    if who.role is not Role.portal:
+        engine = request.app[RESOURCES].engine
+        portal = request.query.get("portal") or await _only_portal(engine, posting_id)
     decision = await request.app[REVIEW].decision(portal, posting_id)
     if decision is None:
         raise ApiError(404, "Not Found", f"No decision for posting {posting_id!r} of this portal.")

@@ -53,8 +53,9 @@ async def _evaluate(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML mapping a CSV's columns to Posting fields and labels.")
-@click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Rule pack directory (default: the configured one).")
+@click.option("--rules-dir", "--rules", "rules",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Rule pack directory (default: RULES_DIR); --rules is an old alias.")
 @click.option("--registry", "registry", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Registry file imported into the evaluation's temporary "
               "database (default for a JSONL corpus: the registry.jsonl beside it).")
