@@ -65,7 +65,7 @@ async def _database(settings: Settings, record: bool, console: Console
         yield settings
         return
     console.print(f"note: {missing.what}; checking against an empty registry and no "
-                  "earlier postings (nothing is written)")
+                  "earlier postings (nothing is written)", soft_wrap=True, highlight=False)
     async with eval_settings(settings, None) as (local, _used):
         yield local
 
