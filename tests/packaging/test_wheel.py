@@ -184,6 +184,7 @@ def test_wheel_serves_on_sqlite_from_another_directory(
 ) -> None:
     cwd, env = elsewhere
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'verifier.db'}"
+    _cli(installed, cwd, env, "db", "upgrade")
     key = _cli(installed, cwd, env, "keys", "create", "--role", "portal", "--name", "wheel")
     proc, url = _serve(installed, cwd, env, "--demo")
     try:
@@ -206,6 +207,7 @@ async def test_wheel_serves_on_postgres_with_two_workers(
     name = await create_pg_database()
     try:
         env["DATABASE_URL"] = pg_url(name)
+        _cli(installed, cwd, env, "db", "upgrade")
         key = _cli(installed, cwd, env, "keys", "create", "--role", "portal", "--name", "pgw")
         proc, url = _serve(installed, cwd, env, "--workers", "2")
         try:
