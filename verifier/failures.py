@@ -208,7 +208,7 @@ def explain_unknown(exc: BaseException) -> OperatorError:
     """A failure with no known remedy, still in two lines."""
     from pydantic import ValidationError
 
-    from verifier.pipeline.pack import RulePackError
+    from verifier.pack import RulePackError
 
     if isinstance(exc, ValidationError) and exc.title == "Settings":
         return explain_settings(exc)

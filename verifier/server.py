@@ -68,8 +68,8 @@ def _worker(settings: Settings, reuse_port: bool) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
+    from verifier.pack import RulePackError
     from verifier.pipeline.catalog import Catalog
-    from verifier.pipeline.pack import RulePackError
     from verifier.registry import reference
     from verifier.store.open import open_for_service
 
