@@ -145,6 +145,11 @@ def install_name_rules(rules: NameRules) -> None:
     name_keys.cache_clear()
 
 
+def installed_name_rules() -> NameRules | None:
+    """The rules installed in this process (None before any install)."""
+    return _installed[0] if _installed else None
+
+
 def default_name_rules() -> NameRules:
     """The installed rules; before any install, the default rule pack's (loaded once).
 

@@ -52,9 +52,10 @@ def install(ref: Reference) -> None:
 
 def installed() -> Reference | None:
     """What this process uses now (None before any install)."""
-    if not names._installed or not uscc._installed:
+    got_names, got_uscc = names.installed_name_rules(), uscc.installed_tables()
+    if got_names is None or got_uscc is None:
         return None
-    return Reference(names._installed[0], uscc._installed[0])
+    return Reference(got_names, got_uscc)
 
 
 def use_rules_dir(rules_dir: Path) -> Reference:

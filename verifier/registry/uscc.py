@@ -151,6 +151,11 @@ def install_tables(tables: UsccTables) -> None:
     _installed[:] = [tables]
 
 
+def installed_tables() -> UsccTables | None:
+    """The tables installed in this process (None before any install)."""
+    return _installed[0] if _installed else None
+
+
 def default_tables() -> UsccTables:
     """The installed tables; before any install, the default rule pack's (loaded once)."""
     if not _installed:
