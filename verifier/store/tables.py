@@ -118,7 +118,7 @@ api_keys = Table(
     Column("last_used_at", DateTime(timezone=True)),
     # The key that replaced this one in a rotation (it may still work until expires_at).
     Column("replaced_by", Integer),
-    # Names are unique per role among live keys (migration 0007).
+    # Names are unique per role among live keys (migration 0008).
     Index("uq_api_keys_live_name", "role", "name", unique=True,
           sqlite_where=text("revoked_at IS NULL AND replaced_by IS NULL"),
           postgresql_where=text("revoked_at IS NULL AND replaced_by IS NULL")),

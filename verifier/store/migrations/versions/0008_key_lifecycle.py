@@ -4,8 +4,8 @@ Before this revision a reused name silently added a second live key. Such groups
 working: every key of a group but the newest is marked replaced by the newest (no expiry
 set), which `verifier keys list` shows, and the partial unique index can then be built.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
