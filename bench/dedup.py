@@ -34,7 +34,7 @@ from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
 from verifier.pipeline.facts import context, posting_text  # noqa: E402
 from verifier.store import migrate  # noqa: E402
 from verifier.store.db import create_engine  # noqa: E402
-from verifier.store.writer import run_side_writes  # noqa: E402
+from verifier.store.side_writes import SideWriters  # noqa: E402
 from verifier.text.normalize import normalize  # noqa: E402
 
 WORDS = ("负责 客户 开发 维护 销售 业绩 提成 门店 接待 顾客 咨询 整理 资料 仓库 盘点 配送 "
@@ -77,7 +77,8 @@ async def main() -> None:
             fact = await prov.resolve(context(p, NOW, f"portal-{i % 3}"))
             # What the decision writer does with the fingerprint: commit it (a side write).
             async with engine.begin() as conn:
-                await conn.run_sync(run_side_writes, prov.side_writes(fact))
+                await conn.run_sync(SideWriters(prov.side_writers()).write_attached,
+                                    prov.side_writes(fact))
         print(f"preload {a.preload}: {time.perf_counter() - t0:.1f}s "
               f"({engine.dialect.name})")
         times, fps, looks, hits = [], [], [], 0

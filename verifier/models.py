@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -19,6 +20,7 @@ from pydantic import (
     StringConstraints,
     computed_field,
 )
+from pydantic_core import PydanticCustomError
 
 Json = Any
 """A JSON-compatible value (evidence payloads)."""
@@ -69,16 +71,26 @@ class Role(StrEnum):
     admin = "admin"
 
 
-Short = Annotated[str, StringConstraints(max_length=200)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Code = Annotated[str, StringConstraints(max_length=40)]
-Tag = Annotated[str, StringConstraints(max_length=64)]
-Text500 = Annotated[str, StringConstraints(max_length=500)]
-PostingId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=100_000)]
-Profile = Annotated[str, StringConstraints(max_length=20_000)]
-Url = Annotated[str, StringConstraints(max_length=2000)]
+def storable(value: str) -> str:
+    """`value` unless it holds a character the database cannot store (NUL: PostgreSQL text
+    refuses it); JSON cannot carry the other one, a lone surrogate."""
+    if "\x00" in value:
+        raise PydanticCustomError(
+            "nul_character", "must not contain the NUL character (\\u0000): it cannot be stored")
+    return value
+
+
+Storable = AfterValidator(storable)
+Short = Annotated[str, StringConstraints(max_length=200), Storable]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300), Storable]
+Code = Annotated[str, StringConstraints(max_length=40), Storable]
+Tag = Annotated[str, StringConstraints(max_length=64), Storable]
+Text500 = Annotated[str, StringConstraints(max_length=500), Storable]
+PostingId = Annotated[str, StringConstraints(min_length=1, max_length=128), Storable]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+Description = Annotated[str, StringConstraints(max_length=100_000), Storable]
+Profile = Annotated[str, StringConstraints(max_length=20_000), Storable]
+Url = Annotated[str, StringConstraints(max_length=2000), Storable]
 
 
 def _integral(value: object) -> object:

@@ -13,8 +13,8 @@ from verifier.models import Decision, Outcome, Posting, ReviewState
 from verifier.obs.context import current_request_id
 from verifier.obs.metrics import count_decisions
 from verifier.pipeline.engine import Engine, Evaluation
-from verifier.pipeline.facts import SideWrite
 from verifier.review.service import ReviewService
+from verifier.store.side_writes import SideWrite
 from verifier.store.writer import DecisionWriter
 
 

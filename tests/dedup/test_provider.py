@@ -19,9 +19,9 @@ from verifier.dedup.index import FingerprintIndex, sqlite_reader
 from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
 from verifier.models import Finding, Posting, Severity
-from verifier.pipeline.facts import GroupedWrite, posting_text
+from verifier.pipeline.facts import posting_text
 from verifier.store.db import create_engine
-from verifier.store.writer import run_side_writes
+from verifier.store.side_writes import SideWriters
 
 TEMPLATE = (
     "公司因业务扩张诚招网络客服，工作内容：通过在线平台回复顾客咨询，记录顾客需求并转交相关部门，"
@@ -142,8 +142,9 @@ async def test_same_employer_same_portal_is_not_inconsistent(provider: Duplicate
 
 async def commit(provider: DuplicatesProvider, fact: DuplicateFact) -> None:
     """What the decision writer does with the fact's side writes: run them in a transaction."""
+    sides = SideWriters(provider.side_writers())
     async with provider.index.engine.begin() as conn:
-        await conn.run_sync(run_side_writes, provider.side_writes(fact))
+        await conn.run_sync(sides.write_attached, provider.side_writes(fact))
 
 
 async def test_retries_replace_not_duplicate(provider: DuplicatesProvider,
@@ -326,9 +327,10 @@ async def test_a_backlog_larger_than_a_chunk_is_caught_up(
 async def test_a_posting_whose_decision_was_not_written_is_forgotten(
         provider: DuplicatesProvider) -> None:
     fact = await resolve(provider, "portal-a", posting("a-1", "北京甲乙信息技术有限公司"))
-    (write,) = provider.side_writes(fact)
-    assert isinstance(write, GroupedWrite) and write.abandon is not None
-    write.abandon()  # what the writer does when the batch's transaction fails
+    writes = provider.side_writes(fact)
+    assert [w.writer for w in writes] == [provider.writer.name]
+    # What the decision writer does when the batch's transaction fails:
+    SideWriters(provider.side_writers()).abandon(writes)
     assert len(provider.lookup.memory) == 0
     assert (await resolve(provider, "portal-b", posting("b-1", "上海丙丁商务咨询有限公司"))
             ).hits == ()

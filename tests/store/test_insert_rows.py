@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from verifier.store.db import create_sync_engine
-from verifier.store.writer import insert_rows
+from verifier.store.sql import insert_rows
 
 md = MetaData()
 scratch = Table(

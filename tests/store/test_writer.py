@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Decision, Finding, Outcome, Severity
 from verifier.store import migrate
 from verifier.store.chain import verify_chain
 from verifier.store.db import create_engine
+from verifier.store.side_writes import SideWrite, SideWriter
 from verifier.store.tables import decisions, review_items
 from verifier.store.writer import DecisionWriter, StoreUnavailable
 
@@ -174,62 +175,76 @@ async def test_unreachable_database_fails_every_waiting_caller() -> None:
         await eng.dispose()
 
 
-async def test_a_failed_batch_abandons_its_grouped_side_writes() -> None:
-    from verifier.pipeline.facts import GroupedWrite
+class Marks(SideWriter):
+    """An optional side writer of attached payloads into table `side`; "boom" fails."""
 
-    abandoned: list[str] = []
+    name = "marks"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.abandoned: list[str] = []
+
+    def write_attached(self, conn: Connection, payloads: list[Any]) -> None:
+        self.calls.append(sorted(payloads))
+        if "boom" in payloads:
+            raise RuntimeError("side write failed")
+        conn.execute(text("INSERT INTO side (posting) VALUES (:p)"), [{"p": p} for p in payloads])
+
+    def abandon(self, payloads: list[Any]) -> None:
+        self.abandoned.extend(payloads)
+
+
+def mark(payload: str) -> list[SideWrite]:
+    return [SideWrite("marks", payload)]
+
+
+async def test_a_failed_batch_abandons_its_side_writes() -> None:
     eng = create_engine("postgresql://postgres@127.0.0.1:1/none")
+    marks = Marks()
     w = DecisionWriter(eng)
+    w.sides.register(marks)
     await w.start()
     try:
         with pytest.raises(StoreUnavailable):
-            await w.submit_many([decision("y")], [[GroupedWrite(
-                lambda conn, payloads: None, "y", abandon=lambda: abandoned.append("y"))]])
-        assert abandoned == ["y"]
+            await w.submit_many([decision("y")], [mark("y")])
+        assert marks.abandoned == ["y"]
     finally:
         await w.close()
         await eng.dispose()
 
 
-async def test_side_writes_commit_with_new_decisions_only(
-    engine: AsyncEngine, writer: DecisionWriter
-) -> None:
-    from sqlalchemy import Connection
-
+@pytest.fixture
+async def marks(engine: AsyncEngine, writer: DecisionWriter) -> Marks:
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE side (posting TEXT)"))
+    m = Marks()
+    writer.sides.register(m)
+    return m
 
-    def mark(name: str) -> Any:
-        def write(conn: Connection) -> None:
-            conn.execute(text("INSERT INTO side (posting) VALUES (:p)"), {"p": name})
-        return write
 
-    await writer.submit_many([decision("s1"), decision("s2")], [[mark("s1")], [mark("s2")]])
-    await writer.submit_many([decision("s1")], [[mark("s1-retry")]])  # idempotent: not new
-
-    def failing(conn: Connection) -> None:
-        raise RuntimeError("side write failed")
-
-    await writer.submit_many([decision("s3"), decision("s4")], [[failing], [mark("s4")]])
+async def test_side_writes_commit_with_new_decisions_only(
+    engine: AsyncEngine, writer: DecisionWriter, marks: Marks
+) -> None:
+    await writer.submit_many([decision("s1"), decision("s2")], [mark("s1"), mark("s2")])
+    await writer.submit_many([decision("s1")], [mark("s1-retry")])  # idempotent: not new
+    await writer.submit_many([decision("s3"), decision("s4")], [mark("boom"), mark("s4")])
     async with engine.connect() as conn:
         got = sorted(r[0] for r in await conn.execute(text("SELECT posting FROM side")))
+    # One payload failing costs neither the decisions nor the other payload of its batch.
     assert got == ["s1", "s2", "s4"]
-    assert await count(engine) == 4  # a failed side write never costs a decision
+    assert marks.abandoned == ["boom"]
+    assert await count(engine) == 4
 
 
-async def test_grouped_side_writes_run_once_per_batch(
-    engine: AsyncEngine, writer: DecisionWriter
+async def test_side_writers_run_once_per_batch(
+    engine: AsyncEngine, writer: DecisionWriter, marks: Marks
 ) -> None:
-    from sqlalchemy import Connection
-
-    from verifier.pipeline.facts import GroupedWrite
-
-    calls: list[list[str]] = []
-
-    def group(conn: Connection, payloads: list[Any]) -> None:
-        calls.append(sorted(payloads))
-
     await writer.submit_many([decision("g1"), decision("g2"), decision("g1")],
-                             [[GroupedWrite(group, "g1")], [GroupedWrite(group, "g2")],
-                              [GroupedWrite(group, "g1-again")]])
-    assert calls == [["g1", "g2"]]  # one call; the in-batch retry of g1 adds nothing
+                             [mark("g1"), mark("g2"), mark("g1-again")])
+    assert marks.calls == [["g1", "g2"]]  # one call; the in-batch retry of g1 adds nothing
+
+
+async def test_side_writes_for_an_unregistered_writer_are_refused(writer: DecisionWriter
+                                                                  ) -> None:
+    with pytest.raises(LookupError, match="nobody"):
+        await writer.submit_many([decision("n")], [[SideWrite("nobody", 1)]])

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.store.test_writer import decision
 from verifier.store import migrate
-from verifier.store import writer as writer_mod
+from verifier.store import sqlite_log as log_mod
 from verifier.store.chain import verify_chain
 from verifier.store.db import create_engine
 from verifier.store.tables import decisions
-from verifier.store.writer import DecisionWriter, StoreUnavailable
+from verifier.store.writer import DecisionWriter, StoreUnavailable, UnstorableDecision
 
 
 @pytest.fixture
@@ -56,15 +56,15 @@ async def test_callers_are_answered_only_after_the_log_is_synced(
     events: list[str] = []
     release = asyncio.Event()
     loop = asyncio.get_running_loop()
-    real_sync = writer_mod._SqliteLog.sync
+    real_sync = log_mod.SqliteLog.sync
 
-    def slow_sync(self: writer_mod._SqliteLog) -> None:
+    def slow_sync(self: log_mod.SqliteLog) -> None:
         events.append("sync started")
         asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
         real_sync(self)
         events.append("synced")
 
-    monkeypatch.setattr(writer_mod._SqliteLog, "sync", slow_sync)
+    monkeypatch.setattr(log_mod.SqliteLog, "sync", slow_sync)
     async with running(engine) as w:
         try:
             task = asyncio.create_task(w.submit(decision("durable")))
@@ -101,7 +101,7 @@ async def test_checkpoints_move_the_log_into_the_database_file(
     sqlite_db: tuple[AsyncEngine, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, path = sqlite_db
-    monkeypatch.setattr(writer_mod, "_CHECKPOINT_EVERY_S", 0.0)
+    monkeypatch.setattr(log_mod, "CHECKPOINT_EVERY_S", 0.0)
     async with running(engine) as w:
         before = path.stat().st_size
         await asyncio.gather(*(w.submit(decision(f"c{i}", content="cp")) for i in range(300)))
@@ -144,7 +144,7 @@ async def test_a_lock_held_too_long_fails_the_batch_and_writes_nothing(
     sqlite_db: tuple[AsyncEngine, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, path = sqlite_db
-    monkeypatch.setattr(writer_mod, "_LOCK_WAIT_S", 0.2)
+    monkeypatch.setattr(log_mod, "LOCK_WAIT_S", 0.2)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     async with running(engine) as w:
@@ -164,12 +164,12 @@ async def test_a_failed_sync_is_not_reported_logged_but_the_retry_finds_the_deci
 ) -> None:
     engine, _ = sqlite_db
 
-    def broken_sync(self: writer_mod._SqliteLog) -> None:
+    def broken_sync(self: log_mod.SqliteLog) -> None:
         raise OSError(5, "Input/output error")
 
     async with running(engine) as w:
         with monkeypatch.context() as m:
-            m.setattr(writer_mod._SqliteLog, "sync", broken_sync)
+            m.setattr(log_mod.SqliteLog, "sync", broken_sync)
             with pytest.raises(StoreUnavailable, match="Input/output"):
                 await w.submit(decision("io", content="v1"))
         retry = await w.submit(decision("io", content="v1"))
@@ -202,18 +202,21 @@ async def test_linger_bounds_the_wait_of_the_oldest_decision(
         assert waited < 1.2 + 0.6, waited
 
 
-async def test_a_batch_that_fails_midway_is_rolled_back_and_the_writer_goes_on(
+async def test_a_batch_that_fails_midway_is_rolled_back_and_its_good_part_rewritten(
     sqlite_db: tuple[AsyncEngine, Path],
 ) -> None:
     engine, _ = sqlite_db
     async with running(engine) as w:
         first = decision("one")
         clash = decision("two").model_copy(update={"decision_id": first.decision_id})
-        with pytest.raises(StoreUnavailable, match="UNIQUE"):
-            await w.submit_many([first, clash])  # the second insert fails, after the first
-        assert await rows(engine) == 0  # neither is kept
+        results = await asyncio.gather(w.submit_many([first, clash]), return_exceptions=True)
+        # The second insert fails after the first: the transaction is rolled back whole,
+        # then each half is written on its own; only the refused decision fails.
+        (err,) = results
+        assert isinstance(err, UnstorableDecision) and "UNIQUE" in str(err)
+        assert await rows(engine) == 1
         assert w._sqlite is not None and not w._sqlite.raw.in_transaction
         stored = await w.submit(decision("three"))
         assert stored.posting_id == "three"
         report = await verify_chain(engine)
-        assert report.ok and report.rows == 1, report
+        assert report.ok and report.rows == 2, report

@@ -18,6 +18,7 @@ from verifier.api import routes_meta, routes_postings
 from verifier.api.auth import auth_middleware
 from verifier.api.errors import error_middleware
 from verifier.api.observe import observe_middleware
+from verifier.api.params import params_middleware
 from verifier.api.reload import RELOAD_STATUS, RULES_EPOCH, ReloadStatus, reload_rules
 from verifier.api.state import (
     ENGINE,
@@ -33,7 +34,7 @@ from verifier.failures import OperatorError, database_errors
 from verifier.obs import metrics
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.facts import build_providers
+from verifier.pipeline.facts import build_providers, side_writers
 from verifier.registry import reference
 from verifier.resources import Resources
 from verifier.review.config import ReviewConfig
@@ -106,6 +107,8 @@ async def _pipeline(app: web.Application) -> AsyncIterator[None]:
     writer = DecisionWriter(res.engine, max_batch=settings.group_commit_max,
                             linger_ms=settings.group_commit_ms, hooks=[decision_events],
                             review_hook=review.hook)
+    for side in side_writers(providers):
+        writer.sides.register(side)
     await writer.start()
     app[ENGINE] = engine
     app[WRITER] = writer
@@ -162,7 +165,7 @@ def _extra_routes(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application."""
     app = web.Application(
-        middlewares=[observe_middleware, error_middleware, auth_middleware],
+        middlewares=[observe_middleware, error_middleware, params_middleware, auth_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from verifier.api.state import SETTINGS
 from verifier.models import FieldError, Problem
-from verifier.store.writer import StoreUnavailable
+from verifier.store.errors import StoreUnavailable, UnstorableDecision
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,6 +69,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         return problem(exc.status, exc.title, exc.detail, exc.errors)
+    except UnstorableDecision as exc:
+        log.warning("decision refused by the database: %s", exc)
+        return problem(422, "Unprocessable posting",
+                       "The database cannot store this posting's decision (a value it cannot "
+                       "hold); nothing was logged for it. Correct the posting and resubmit.")
     except StoreUnavailable as exc:
         log.warning("store unavailable: %s", exc)
         return problem(503, "Service Unavailable",

@@ -32,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.dedup.fingerprint import Fingerprint
 from verifier.dedup.index import Entry, fingerprints
-from verifier.store.writer import insert_rows, sqlite3_of
+from verifier.store.side_writes import SideWriter
+from verifier.store.sql import insert_rows, sqlite3_of
 
 _CHUNK = 500  # rows per tail statement
 _GAP_TTL_S = 60.0  # how long an id skipped by the sequence may still commit
@@ -232,6 +233,29 @@ def upsert_many(conn: Connection, items: list[tuple[Entry, datetime]]) -> None:
     for start in range(0, len(old), 900):
         conn.execute(delete(fingerprints).where(fingerprints.c.id.in_(old[start:start + 900])))
     insert_rows(conn, fingerprints, [latest[k][0].row(latest[k][1]) for k in keys])
+
+
+FINGERPRINTS = "duplicates.fingerprints"
+"""The side writer recording each new decision's fingerprint (`FingerprintWriter`)."""
+
+
+class FingerprintWriter(SideWriter):
+    """Upserts the fingerprints attached to new decisions, in their transaction; a posting
+    whose decision was not written is forgotten from memory again."""
+
+    name = FINGERPRINTS
+
+    def __init__(self, memory: BandMemory) -> None:
+        self.memory = memory
+
+    def write_attached(self, conn: Connection, payloads: list[Any]) -> None:
+        """Upsert the (entry, recorded_at) payloads."""
+        upsert_many(conn, payloads)
+
+    def abandon(self, payloads: list[Any]) -> None:
+        """Forget the entries remembered before their commit."""
+        for entry, _ in payloads:
+            self.memory.discard(entry)
 
 
 class MirroredLookup:

@@ -16,14 +16,15 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from verifier.dedup.batch import MirroredLookup, upsert_many
+from verifier.dedup.batch import FINGERPRINTS, FingerprintWriter, MirroredLookup
 from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.families.base import Context
 from verifier.models import Posting
-from verifier.pipeline.facts import FactProvider, GroupedWrite, SideWrite
+from verifier.pipeline.facts import FactProvider
 from verifier.registry.names import parse_cached
+from verifier.store.side_writes import SideWrite, SideWriter
 from verifier.text.normalize import PostingText, normalize
 from verifier.text.salary_posting import stated_salary
 
@@ -124,6 +125,7 @@ class DuplicatesProvider(FactProvider):
         # Up to 50 candidates by shared bands; the `max_candidates` most similar are described.
         self.lookup = MirroredLookup(index.engine, index.reader, capacity=index.capacity,
                                      per_band=index.per_band)
+        self.writer = FingerprintWriter(self.lookup.memory)
         self._error: str | None = None
         self._absent = False
 
@@ -174,10 +176,11 @@ class DuplicatesProvider(FactProvider):
         """Upsert this posting's fingerprint in its decision's transaction."""
         if not isinstance(value, DuplicateFact) or value.record is None:
             return []
-        at = value.recorded_at or datetime.now(UTC)
-        entry = value.record
-        return [GroupedWrite(upsert_many, (entry, at),
-                             abandon=lambda: self.lookup.memory.discard(entry))]
+        return [SideWrite(FINGERPRINTS, (value.record, value.recorded_at or datetime.now(UTC)))]
+
+    def side_writers(self) -> list[SideWriter]:
+        """The fingerprint writer (registered with the decision writer)."""
+        return [self.writer]
 
     async def close(self) -> None:
         """Dispose of the lookup engine this provider opened."""

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
 from verifier.obs.metrics import observe_check
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.facts import FactProvider, SideWrite, context, resolve_all
+from verifier.pipeline.facts import FactProvider, context, resolve_all
+from verifier.store.side_writes import SideWrite
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection
-
 from verifier.families.base import Context, FactUnavailable
 from verifier.models import EnterpriseSummary, Posting
 from verifier.obs.metrics import observe_fact
+from verifier.store.side_writes import SideWrite, SideWriter
 from verifier.text.match import Folder, Joined
 from verifier.text.normalize import PostingText, posting_text
 
@@ -39,21 +38,6 @@ PROVIDER_FACTORIES: list[str] = [
 ]
 
 
-@dataclass(frozen=True)
-class GroupedWrite:
-    """A side write the writer merges with others of the same `group` into one call:
-    `group(conn, [payload, ...])` once per batch instead of once per posting."""
-
-    group: Callable[[Connection, list[Any]], None]
-    payload: Any
-    abandon: Callable[[], None] | None = None
-    """Called when the transaction that was to run this write failed (the posting's decision
-    was not written): a provider forgets in-memory state that assumed the commit."""
-
-
-SideWrite = Callable[[Connection], None] | GroupedWrite
-"""SQL to run on the writer's open transaction: a function of the connection, or a payload
-for a grouped (set-based) write."""
 
 
 @dataclass
@@ -69,9 +53,10 @@ class Facts:
     errors: dict[str, str] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     side_writes: list[SideWrite] = field(default_factory=list)
-    """Statements a provider wants committed together with this posting's decision (e.g. its
-    duplicate-detection fingerprint): run by the decision writer inside the same group-commit
-    transaction, only when the decision is new (not an idempotent retry)."""
+    """Payloads a provider wants committed together with this posting's decision (e.g. its
+    duplicate-detection fingerprint), each for a side writer the provider registered
+    (`FactProvider.side_writers`): written in the decision's group-commit transaction, only
+    when the decision is new (not an idempotent retry)."""
 
     def __getattr__(self, name: str) -> Any:
         """A fact slot (`ctx.registry` ...): its value, None when no provider gave one;
@@ -134,7 +119,12 @@ class FactProvider(ABC):
         return None
 
     def side_writes(self, value: Any) -> list[SideWrite]:
-        """Statements to commit with this posting's decision (see `Facts.side_writes`)."""
+        """Payloads to commit with this posting's decision (see `Facts.side_writes`)."""
+        return []
+
+    def side_writers(self) -> list[SideWriter]:
+        """The side writers this provider's `side_writes` are for, registered with the
+        decision writer at start."""
         return []
 
     async def close(self) -> None:  # noqa: B027 - optional hook, empty by default
@@ -168,6 +158,11 @@ async def resolve_all(providers: list[FactProvider], facts: Facts, time_limit: f
         await one(providers[0])
     else:
         await asyncio.gather(*(one(p) for p in providers))
+
+
+def side_writers(providers: list[FactProvider]) -> list[SideWriter]:
+    """Every side writer the providers register."""
+    return [w for p in providers for w in p.side_writers()]
 
 
 def build_providers(resources: Resources) -> list[FactProvider]:

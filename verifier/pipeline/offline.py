@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.models import Posting
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine, Evaluation
-from verifier.pipeline.facts import build_providers
+from verifier.pipeline.facts import build_providers, side_writers
 from verifier.registry import reference
 from verifier.resources import Resources
 from verifier.settings import Settings
 from verifier.store import migrate
 from verifier.store.db import create_engine
-from verifier.store.writer import run_side_writes
+from verifier.store.side_writes import SideWriters
 
 
 @asynccontextmanager
@@ -49,6 +49,7 @@ class RecordingEngine(Engine):
     def __init__(self, db: AsyncEngine, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.db = db
+        self.sides = SideWriters(side_writers(self.providers))
 
     async def evaluate(
         self, posting: Posting, now: datetime | None = None, *, portal: str | None = None
@@ -57,7 +58,7 @@ class RecordingEngine(Engine):
         ev = await super().evaluate(posting, now, portal=portal)
         if ev.side_writes:
             async with self.db.begin() as conn:
-                await conn.run_sync(run_side_writes, ev.side_writes)
+                await conn.run_sync(self.sides.write_attached, ev.side_writes)
         return ev
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import Connection, and_, select, update
 
 from verifier.models import Decision, Finding, Outcome, Severity
 from verifier.review.config import ItemKind, ReviewConfig
+from verifier.store.side_writes import Written as Logged
+from verifier.store.sql import insert_rows
 from verifier.store.tables import review_events, review_items
-from verifier.store.writer import Logged, insert_rows
 
 SYSTEM = "system"
 """The actor of events no person caused (supersession, lease expiry)."""

@@ -10,7 +10,7 @@ deduplicate by its `id`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from uuid_utils import uuid7
 
 from verifier.models import Decision, Outcome
+from verifier.store.side_writes import Written
 from verifier.store.tables import decisions
 from verifier.store.webhook_tables import webhook_endpoints, webhook_outbox
-from verifier.store.writer import Logged
 
 DECISION_CREATED = "decision.created"
 DECISION_SUPERSEDED = "decision.superseded"
@@ -81,7 +81,7 @@ def decision_data(d: Decision) -> dict[str, Any]:
     return d.model_dump(mode="json", exclude={"timings_ms", "posting"})
 
 
-def decision_events(conn: Connection, logged: list[Logged]) -> None:
+def decision_events(conn: Connection, logged: Sequence[Written]) -> None:
     """Decision writer hook: `decision.created` for new flag/reject decisions and
     `decision.superseded` when a new version replaces an earlier decision."""
     created = [lg for lg in logged if lg.decision.outcome in _NOTIFY]
