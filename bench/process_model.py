@@ -29,8 +29,8 @@ BIN = Path(sys.executable).parent
 GUNICORN_APP = "bench.process_model:gunicorn_app"
 
 
-def gunicorn_app() -> object:
-    """The service's app for gunicorn (settings from the environment)."""
+async def gunicorn_app() -> object:
+    """The service's app for gunicorn's aiohttp worker (settings from the environment)."""
     from verifier.api.app import create_app
     from verifier.settings import Settings
 
