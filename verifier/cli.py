@@ -12,21 +12,16 @@ from typing import Any
 
 import click
 
+from verifier.failures import OperatorError, explain_rules, explain_settings
 from verifier.settings import Settings
 
 
 def settings_from(**overrides: Any) -> Settings:
-    """Settings from the environment, with command-line options (those given) on top; every
-    value is validated (an invalid option or variable is an `OperatorError`)."""
-    from pydantic import ValidationError
+    """Settings from the environment, with command-line options (those given) on top."""
+    from verifier.failures import settings_from as validated
 
-    from verifier.failures import explain_settings
-
-    given: dict[str, Any] = {k.upper(): v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**given)  # the environment for the rest
-    except ValidationError as exc:
-        raise explain_settings(exc) from exc
+    got: Settings = validated(**overrides)
+    return got
 
 
 def run(coro: Any) -> Any:
@@ -34,13 +29,38 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
+def report(exc: BaseException, *, debug: bool) -> int:
+    """Print `exc` for an operator (two lines, the traceback too with `debug`); exit code."""
+    import traceback
+
+    err = exc if isinstance(exc, OperatorError) else explain_unknown(exc)
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    for line in err.lines():
+        print(line, file=sys.stderr)
+    return err.code
+
+
+def explain_unknown(exc: BaseException) -> OperatorError:
+    """A failure with no known remedy, still in two lines."""
+    from pydantic import ValidationError
+
+    from verifier.pack import RulePackError
+
+    if isinstance(exc, ValidationError) and exc.title == "Settings":
+        return explain_settings(exc)
+    if isinstance(exc, RulePackError):
+        return explain_rules(exc, Path(exc.issues[0].file if exc.issues else "?"))
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return OperatorError(f"unexpected {type(exc).__name__}: {first}",
+                         "run again as `verifier --debug ...` for the traceback, and report it")
+
+
 class _Main(click.Group):
     """The command group: everyday failures are two lines and a non-zero exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; an `OperatorError` (or a known failure) is printed, not raised."""
-        from verifier.failures import report
-
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):

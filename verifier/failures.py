@@ -191,29 +191,16 @@ def explain_rules(exc: Any, rules_dir: Path) -> OperatorError:
                          "problem")
 
 
-def report(exc: BaseException, *, debug: bool) -> int:
-    """Print `exc` for an operator (two lines, the traceback too with `debug`); exit code."""
-    import sys
-    import traceback
 
-    err = exc if isinstance(exc, OperatorError) else explain_unknown(exc)
-    if debug:
-        traceback.print_exception(exc, file=sys.stderr)
-    for line in err.lines():
-        print(line, file=sys.stderr)
-    return err.code
-
-
-def explain_unknown(exc: BaseException) -> OperatorError:
-    """A failure with no known remedy, still in two lines."""
+def settings_from(**overrides: Any) -> Any:
+    """Settings from the environment, with command-line options (those given) on top; every
+    value is validated (an invalid option or variable is an `OperatorError`)."""
     from pydantic import ValidationError
 
-    from verifier.pack import RulePackError
+    from verifier.settings import Settings
 
-    if isinstance(exc, ValidationError) and exc.title == "Settings":
-        return explain_settings(exc)
-    if isinstance(exc, RulePackError):
-        return explain_rules(exc, Path(exc.issues[0].file if exc.issues else "?"))
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    return OperatorError(f"unexpected {type(exc).__name__}: {first}",
-                         "run again as `verifier --debug ...` for the traceback, and report it")
+    given: dict[str, Any] = {k.upper(): v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # the environment for the rest
+    except ValidationError as exc:
+        raise explain_settings(exc) from exc

@@ -37,7 +37,7 @@ def _expiry(expires_in: str | None) -> datetime | None:
 @asynccontextmanager
 async def _opened(database_url: str | None) -> AsyncIterator[tuple[AsyncEngine, Any]]:
     """The service's existing database (never a new one) and Redis when configured."""
-    from verifier.cli import settings_from
+    from verifier.failures import settings_from
     from verifier.store.open import open_existing
 
     settings = settings_from(database_url=database_url)
