@@ -69,6 +69,42 @@ class Settings(BaseSettings):
         default=DEMO_REGISTRY_FILE, validation_alias=_env("DEMO_REGISTRY_FILE")
     )
     """JSONL of registry records `demo` loads (default: the copy shipped in the package)."""
+    rate_limit: Annotated[int, Field(ge=0)] = Field(default=0, validation_alias=_env("RATE_LIMIT"))
+    """Requests one API key may send per `rate_limit_window_s` (0: no limit). Counted in
+    Redis when `redis_url` is set (one limit across every worker and host), else per
+    process (so `serve --workers N` allows up to N times as many)."""
+    rate_limit_window_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=1.0, validation_alias=_env("RATE_LIMIT_WINDOW_S")
+    )
+    max_json_depth: Annotated[int, Field(ge=2, le=512)] = Field(
+        default=16, validation_alias=_env("MAX_JSON_DEPTH")
+    )
+    """Deepest nesting of objects and arrays a request body may have (a batch needs 4)."""
+    max_json_keys: Annotated[int, Field(ge=10)] = Field(
+        default=200, validation_alias=_env("MAX_JSON_KEYS")
+    )
+    """Most fields one JSON object of a request body may have."""
+    max_json_values: Annotated[int, Field(ge=100)] = Field(
+        default=100_000, validation_alias=_env("MAX_JSON_VALUES")
+    )
+    """Most JSON values (objects, arrays, scalars) in one request body."""
+    db_statement_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=10.0, validation_alias=_env("DB_STATEMENT_TIMEOUT_S")
+    )
+    """PostgreSQL: server-side statement_timeout and the driver's command timeout."""
+    db_connect_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=5.0, validation_alias=_env("DB_CONNECT_TIMEOUT_S")
+    )
+    """PostgreSQL: connecting, and waiting for a pooled connection."""
+    sqlite_busy_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=30.0, validation_alias=_env("SQLITE_BUSY_TIMEOUT_S")
+    )
+    """SQLite: how long a statement waits for another connection's lock."""
+    redis_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=1.0, validation_alias=_env("REDIS_TIMEOUT_S")
+    )
+    """Connecting to Redis and each Redis command (Redis is optional: on time-out the
+    service goes on without it)."""
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
     log_format: Literal["json", "text"] = Field(default="json", validation_alias=_env("LOG_FORMAT"))
     """`json`: one JSON object per line (structlog); `text`: readable lines for a terminal."""

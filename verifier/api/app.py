@@ -17,6 +17,7 @@ import verifier.api as api_pkg
 from verifier.api import routes_meta, routes_postings
 from verifier.api.auth import auth_middleware
 from verifier.api.errors import error_middleware
+from verifier.api.limits import rate_limit_middleware, setup_limiter
 from verifier.api.observe import observe_middleware
 from verifier.api.params import params_middleware
 from verifier.api.reload import RELOAD_STATUS, RULES_EPOCH, ReloadStatus, reload_rules
@@ -42,7 +43,7 @@ from verifier.review.service import ReviewService
 from verifier.review.webhooks.outbox import decision_events
 from verifier.service import Verifier
 from verifier.settings import Settings
-from verifier.store.db import create_engine
+from verifier.store.db import create_engine, db_timeouts
 from verifier.store.epochs import EpochWatcher
 from verifier.store.keys import KEYS_EPOCH, KeyCache
 from verifier.store.open import SchemaOutOfDate, prepare_for_service
@@ -56,7 +57,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     await asyncio.to_thread(reference.use_rules_dir, settings.rules_dir)
     with database_errors(settings.database_url):
-        db = create_engine(settings.database_url)
+        db = create_engine(settings.database_url, timeouts=db_timeouts(settings))
     try:
         await prepare_for_service(db, settings.database_url)
     except BaseException:
@@ -67,8 +68,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         from redis.asyncio import Redis
 
         try:
-            redis = Redis.from_url(settings.redis_url, socket_timeout=1.0,
-                                   socket_connect_timeout=1.0)
+            redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s,
+                                   socket_connect_timeout=settings.redis_timeout_s)
         except ValueError as exc:
             await db.dispose()
             raise OperatorError(f"REDIS_URL is not a Redis URL ({exc})",
@@ -81,6 +82,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[KEYS] = KeyCache(db)
     app[RESOURCES].on_epoch[KEYS_EPOCH] = app[KEYS].on_epoch  # revocations from anywhere
     await app[KEYS].start()
+    setup_limiter(app)
     if settings.demo:
         from verifier.demo import install_demo
 
@@ -165,7 +167,8 @@ def _extra_routes(app: web.Application) -> None:
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application."""
     app = web.Application(
-        middlewares=[observe_middleware, error_middleware, params_middleware, auth_middleware],
+        middlewares=[observe_middleware, error_middleware, params_middleware, auth_middleware,
+                     rate_limit_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

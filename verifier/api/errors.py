@@ -88,6 +88,50 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             detail = f"The request body is larger than {limit} bytes."
         return problem(exc.status, exc.reason, detail or exc.reason,
                        headers={k: v for k, v in exc.headers.items() if k == "Allow"})
-    except Exception:  # last resort: log it, answer problem+json
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Internal Server Error", "An unexpected error occurred.")
+    except Exception as exc:
+        if not is_outage(exc):
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return problem(500, "Internal Server Error", "An unexpected error occurred.")
+        log.warning("dependency unavailable on %s %s: %s", request.method, request.path,
+                    _brief(exc))
+        return problem(503, "Service Unavailable",
+                       "The database is unreachable or too slow right now; nothing was "
+                       "decided or changed. Retry later.", headers={"Retry-After": "1"})
+
+
+def _brief(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(out) < 10:
+        e = todo.pop()
+        if e is None or any(e is seen for seen in out):
+            continue
+        out.append(e)
+        orig = getattr(e, "orig", None)
+        todo.extend([e.__cause__, e.__context__,
+                     orig if isinstance(orig, BaseException) else None])
+    return out
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` means a dependency is down or slow (a 503), not a bug (a 500):
+    connection refused or lost, time-outs, a database starting or shutting down."""
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy import exc as sa
+
+    outage = (
+        OSError, TimeoutError, sa.OperationalError, sa.InterfaceError, sa.DisconnectionError,
+        sa.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+        asyncpg.exceptions.OperatorInterventionError, asyncpg.QueryCanceledError,
+    )
+    for e in _chain(exc):
+        if isinstance(e, outage):
+            return True
+        if isinstance(e, sa.DBAPIError) and e.connection_invalidated:
+            return True
+    return False
+

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
+from verifier.api.limits import check_json_shape
 from verifier.api.state import RESOURCES, REVIEW, SETTINGS, VERIFIER
 from verifier.models import BatchResult, Decision, Posting, PostingBatch, Role
 from verifier.store.tables import decisions
@@ -27,6 +28,8 @@ async def _parse(request: web.Request, model: type[M]) -> M:
     body = await request.read()
     if not body:
         raise ApiError(400, "Malformed JSON", "The request body is empty.")
+    s = request.app[SETTINGS]
+    check_json_shape(body, s.max_json_depth, s.max_json_keys, s.max_json_values)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

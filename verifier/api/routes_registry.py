@@ -17,6 +17,7 @@ from aiohttp import web
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError
+from verifier.api.limits import check_json_shape
 from verifier.api.state import RESOURCES, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.registry.capital import CapitalParser
@@ -54,8 +55,11 @@ def _out(rec: EnterpriseRecord) -> dict[str, Any]:
 async def upsert(request: web.Request) -> web.Response:
     """Insert or replace one or many enterprise records (by USCC, else 注册号)."""
     require_role(request, Role.admin)
+    raw = await request.read()
+    s = request.app[SETTINGS]
+    check_json_shape(raw, s.max_json_depth, s.max_json_keys, s.max_json_values)
     try:
-        body = orjson.loads(await request.read())
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "Malformed JSON", str(exc)) from None
     items = body.get("enterprises") if isinstance(body, dict) and "enterprises" in body else body

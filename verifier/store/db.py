@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from verifier.settings import Settings
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -34,19 +38,48 @@ def is_sqlite(url: str) -> bool:
     return normalize_url(url).startswith("sqlite")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; for SQLite: WAL, full sync, busy timeout, BEGIN IMMEDIATE writes."""
+@dataclass(frozen=True)
+class Timeouts:
+    """Time limits of every database statement (seconds)."""
+
+    statement_s: float = 10.0
+    connect_s: float = 5.0
+    sqlite_busy_s: float = 30.0
+
+
+def db_timeouts(settings: Settings) -> Timeouts:
+    """The time limits the settings give."""
+    return Timeouts(settings.db_statement_timeout_s, settings.db_connect_timeout_s,
+                    settings.sqlite_busy_timeout_s)
+
+
+def create_engine(url: str, *, timeouts: Timeouts | None = None, **kwargs: Any) -> AsyncEngine:
+    """An async engine; for SQLite: WAL, full sync, busy timeout, BEGIN IMMEDIATE writes;
+    for PostgreSQL with `timeouts` (the service's engine): a statement timeout on the server
+    and in the driver, a connect and a pool-wait timeout (command-line tools, which may run
+    long imports and migrations, pass none)."""
     url = normalize_url(url)
+    t = timeouts or Timeouts()
     if url.startswith("sqlite"):
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": t.sqlite_busy_s}, **kwargs)
         _sqlite_setup(engine)
+        if timeouts is not None:
+            _busy_timeout(engine, t.sqlite_busy_s)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    if timeouts is None:
+        return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", t.connect_s)
+    kwargs.setdefault("connect_args", {
+        "timeout": t.connect_s,
+        "command_timeout": t.statement_s,
+        "server_settings": {"statement_timeout": str(int(t.statement_s * 1000))},
+    })
     return create_async_engine(url, **kwargs)
 
 
@@ -67,6 +100,14 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _busy_timeout(engine: AsyncEngine, seconds: float) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _busy(dbapi_conn: Any, _record: Any) -> None:  # after _on_connect's default
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        cur.close()
 
 
 def create_sync_engine(url: Any, *, immediate: bool = True) -> Engine:
