@@ -50,7 +50,8 @@ class Server:
 
 def start_server(
     port: int, db_url: str, tmp: Path, *, redis_url: str | None = None,
-    rules_dir: Path | None = None, workers: int = 1, timeout: float = 60.0,
+    rules_dir: Path | None = None, workers: int = 1, timeout: float = 240.0,
+    extra_env: dict[str, str] | None = None,
 ) -> Server:
     """Start `verifier serve --demo` and wait until /readyz answers 200."""
     env = dict(os.environ)
@@ -61,6 +62,7 @@ def start_server(
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
     log = tmp / f"server-{port}.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(
