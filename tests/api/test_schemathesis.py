@@ -58,7 +58,8 @@ def _fuzz(op: Any, base_url: str, calls: dict[str, int]) -> None:
 def test_every_route_with_every_role(live: Server) -> None:
     schema = schemathesis.openapi.from_url(live.url + "/openapi.json")
     calls: dict[str, int] = {}
-    for result in schema.get_all_operations():
-        _fuzz(result.ok(), live.url, calls)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for op in operations:
+        _fuzz(op, live.url, calls)
     print(f"schemathesis: {sum(calls.values())} calls over {len(calls)} operations")
-    assert len(calls) >= 10  # every documented operation was exercised
+    assert len(calls) == len(operations) >= 9  # every documented operation was exercised
