@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +19,7 @@ from tests.factories import posting_dict
 from verifier.obs import logs
 
 Client = TestClient[Any, Any]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 async def scrape(client: Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -139,3 +142,13 @@ async def test_phone_numbers_and_keys_are_masked(log_lines: io.StringIO) -> None
     assert "88889999" not in line
     assert "A" * 40 not in line and "pv_portal_***" in line
     assert "demo-portal-key" not in line
+
+
+async def test_dashboard_and_docs_name_only_metrics_that_exist(client: Client) -> None:
+    text = await (await client.get("/metrics")).text()
+    exposed = set(re.findall(r"^# TYPE (verifier_\w+) ", text, re.M))
+    for name in ("grafana-dashboard.json", "operations.md"):
+        used = set(re.findall(r"verifier_[a-z_]+", (DOCS / name).read_text()))
+        used = {re.sub(r"_(bucket|count|sum)$", "", u) for u in used}
+        assert used, name
+        assert used <= exposed, (name, sorted(used - exposed))

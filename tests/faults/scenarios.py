@@ -33,6 +33,8 @@ from tests.live import ROOT, Server, start_server
 
 KEY = "demo-portal-key"
 START_S = 240.0
+COUNT_IN_REDIS = {"RATE_LIMIT": "1000000", "RATE_LIMIT_WINDOW_S": "3600"}
+"""A limit never reached, whose counters in Redis show that Redis is being used."""
 """How long a server may take to become ready (generous: CI machines are shared)."""
 
 
@@ -174,7 +176,7 @@ async def redis_stopped(pg: OwnPostgres, tmp: Path, *, rounds: int = 1) -> dict[
     ref_redis = OwnRedis().start()
     flap = OwnRedis().start()
     ref = _serve(pg.create_database(f"rref_{free_port()}"), tmp,
-                       redis_url=ref_redis.url, extra_env={"RATE_LIMIT": "1000000"})
+                       redis_url=ref_redis.url, extra_env=COUNT_IN_REDIS)
     try:
         expected = await _decide_all(ref, postings)
     finally:
@@ -182,7 +184,7 @@ async def redis_stopped(pg: OwnPostgres, tmp: Path, *, rounds: int = 1) -> dict[
         ref_redis.stop()
     url = pg.create_database(f"rflap_{free_port()}")
     server = _serve(url, tmp, redis_url=flap.url,
-                          extra_env={"RATE_LIMIT": "1000000"})
+                          extra_env=COUNT_IN_REDIS)
     third = len(postings) // 3
 
     def on(i: int) -> None:

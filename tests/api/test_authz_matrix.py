@@ -1,0 +1,110 @@
+"""Authorization matrix generated from the app's route table: every route × every caller
+(each role's key, no key), and portal A × portal B's postings and decisions.
+
+Every registered route must appear in ACCESS: a new route fails this test until someone
+decides who may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from tests.api.conftest import ADMIN, AUDITOR, PORTAL, PORTAL2, REVIEWER
+from tests.factories import posting_dict
+
+Client = TestClient[Any, Any]
+PUBLIC = "public"
+ALL = frozenset({"portal", "reviewer", "auditor", "admin"})
+ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/v1/rules"): ALL,
+    ("POST", "/v1/admin/rules/reload"): frozenset({"admin"}),
+    ("GET", "/v1/audit/integrity"): frozenset({"auditor", "admin"}),
+    ("POST", "/v1/postings/verify"): frozenset({"portal", "admin"}),
+    ("POST", "/v1/postings/verify-batch"): frozenset({"portal", "admin"}),
+    ("GET", "/v1/postings/{posting_id}/decision"): ALL,
+    ("PUT", "/v1/admin/registry/enterprises"): frozenset({"admin"}),
+    ("GET", "/v1/admin/registry/enterprises/{uscc}"): frozenset({"admin", "reviewer", "auditor"}),
+    ("GET", "/v1/admin/registry/search"): frozenset({"admin", "reviewer", "auditor"}),
+}
+CALLERS: dict[str, dict[str, str]] = {
+    "portal": PORTAL, "reviewer": REVIEWER, "auditor": AUDITOR, "admin": ADMIN, "none": {},
+}
+RECORD = {"name": "吉林华翰印务有限公司", "uscc": "91220101MA13XQYL0T"}
+
+
+def _request(method: str, path: str, role: str) -> tuple[str, dict[str, Any]]:
+    url = path.replace("{posting_id}", "matrix-1").replace("{uscc}", "91110000100000000X")
+    kw: dict[str, Any] = {}
+    if path.endswith("/decision") and role in ("reviewer", "auditor", "admin"):
+        url += "?portal=demo-portal"
+    if path.endswith("/search"):
+        url += "?name=华为"
+    if path == "/v1/postings/verify":
+        kw["json"] = posting_dict(posting_id=f"matrix-{role}")
+    elif path == "/v1/postings/verify-batch":
+        kw["json"] = {"postings": [posting_dict(posting_id=f"matrix-b-{role}")]}
+    elif method == "PUT":
+        kw["json"] = RECORD
+    return url, kw
+
+
+async def test_every_route_and_caller(client: Client) -> None:
+    routes = {(r.method, r.resource.canonical) for r in client.app.router.routes()
+              if r.method != "HEAD" and r.resource is not None}
+    unclassified = routes - set(ACCESS)
+    assert not unclassified, f"routes nobody decided access for: {sorted(unclassified)}"
+    seed = await client.post("/v1/postings/verify", json=posting_dict(posting_id="matrix-1"),
+                             headers=PORTAL)
+    assert seed.status == 200
+    wrong: list[str] = []
+    for method, path in sorted(routes):
+        allowed = ACCESS[(method, path)]
+        for role, headers in CALLERS.items():
+            url, kw = _request(method, path, role)
+            r = await client.request(method, url, headers=headers, **kw)
+            if allowed == PUBLIC:
+                ok = r.status == 200
+            elif role == "none":
+                ok = r.status == 401
+            elif role in allowed:
+                ok = r.status in (200, 404)  # 404: the sample record does not exist
+            else:
+                ok = r.status == 403
+            if r.status >= 500 or not ok:
+                wrong.append(f"{role} {method} {url} -> {r.status}")
+    assert not wrong, wrong
+
+
+async def test_portal_sees_only_its_own_postings_and_decisions(client: Client) -> None:
+    a = await client.post("/v1/postings/verify", json=posting_dict(posting_id="same-id"),
+                          headers=PORTAL)
+    b = await client.post("/v1/postings/verify",
+                          json=posting_dict(posting_id="same-id", title="Python开发工程师"),
+                          headers=PORTAL2)
+    only_a = await client.post("/v1/postings/verify", json=posting_dict(posting_id="only-a"),
+                               headers=PORTAL)
+    assert a.status == b.status == only_a.status == 200
+    da, db = await a.json(), await b.json()
+    assert da["portal"] != db["portal"]
+    got_a = await (await client.get("/v1/postings/same-id/decision", headers=PORTAL)).json()
+    got_b = await (await client.get("/v1/postings/same-id/decision", headers=PORTAL2)).json()
+    assert got_a["decision_id"] == da["decision_id"]
+    assert got_b["decision_id"] == db["decision_id"]
+    assert (await client.get("/v1/postings/only-a/decision", headers=PORTAL2)).status == 404
+    r = await client.get("/v1/postings/only-a/decision?portal=demo-portal", headers=PORTAL2)
+    assert r.status == 403
+    for staff in (REVIEWER, AUDITOR, ADMIN):
+        r = await client.get("/v1/postings/only-a/decision?portal=demo-portal", headers=staff)
+        assert r.status == 200
+        assert (await r.json())["portal"] == "demo-portal"
+        r = await client.get("/v1/postings/only-a/decision?portal=demo-portal-2",
+                             headers=staff)
+        assert r.status == 404
