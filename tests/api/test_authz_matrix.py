@@ -33,6 +33,12 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("PUT", "/v1/admin/registry/enterprises"): frozenset({"admin"}),
     ("GET", "/v1/admin/registry/enterprises/{uscc}"): frozenset({"admin", "reviewer", "auditor"}),
     ("GET", "/v1/admin/registry/search"): frozenset({"admin", "reviewer", "auditor"}),
+    ("GET", "/v1/admin/webhooks/deliveries"): frozenset({"admin"}),
+    ("GET", "/v1/admin/webhooks/dead-letters"): frozenset({"admin"}),
+    ("GET", "/v1/admin/webhooks/deliveries/{event_id}"): frozenset({"admin"}),
+    ("POST", "/v1/admin/webhooks/deliveries/{event_id}/redeliver"): frozenset({"admin"}),
+    ("POST", "/v1/admin/webhooks/dead-letters/redeliver"): frozenset({"admin"}),
+    ("GET", "/v1/admin/webhooks/endpoints"): frozenset({"admin"}),
 }
 CALLERS: dict[str, dict[str, str]] = {
     "portal": PORTAL, "reviewer": REVIEWER, "auditor": AUDITOR, "admin": ADMIN, "none": {},
@@ -41,7 +47,8 @@ RECORD = {"name": "吉林华翰印务有限公司", "uscc": "91220101MA13XQYL0T"
 
 
 def _request(method: str, path: str, role: str) -> tuple[str, dict[str, Any]]:
-    url = path.replace("{posting_id}", "matrix-1").replace("{uscc}", "91110000100000000X")
+    url = (path.replace("{posting_id}", "matrix-1").replace("{uscc}", "91110000100000000X")
+           .replace("{event_id}", "00000000-0000-7000-8000-000000000000"))
     kw: dict[str, Any] = {}
     if path.endswith("/decision") and role in ("reviewer", "auditor", "admin"):
         url += "?portal=demo-portal"
