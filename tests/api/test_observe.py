@@ -152,3 +152,17 @@ async def test_dashboard_and_docs_name_only_metrics_that_exist(client: Client) -
         used = {re.sub(r"_(bucket|count|sum)$", "", u) for u in used}
         assert used, name
         assert used <= exposed, (name, sorted(used - exposed))
+
+
+async def test_review_queue_gauges_count_flagged_decisions(client: Client) -> None:
+    flagged = 0
+    for i, text in enumerate(["面议", "日结，加微信详谈", "8k-12k"]):
+        body = posting_dict(posting_id=f"rq-{i}", salary={"text": text})
+        r = await client.post("/v1/postings/verify", json=body, headers=PORTAL)
+        assert r.status == 200
+        flagged += (await r.json())["outcome"] == "flag"
+    assert flagged >= 1
+    data = await scrape(client)
+    assert sample(data, "verifier_review_queue_depth", status="pending") == flagged
+    assert sample(data, "verifier_review_queue_depth", status="claimed") == 0
+    assert 0 <= sample(data, "verifier_review_oldest_pending_seconds") < 600
