@@ -71,7 +71,7 @@ def test_keyword_engine_never_raises(
     keywords: KeywordsCheck, title: str, description: str
 ) -> None:
     posting = make_posting(title=title[:200], description=description)
-    for finding in keywords.check(posting, make_facts(posting)):
+    for finding in keywords.check(make_facts(posting)):
         assert finding.rule.startswith("keywords")
 
 
