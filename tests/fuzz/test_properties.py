@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from tests.factories import make_facts, make_posting
 from verifier.families.keywords.checks import KeywordsCheck
+from verifier.pack import PackReader
 from verifier.pipeline.facts import posting_text
-from verifier.pipeline.pack import PackReader
 from verifier.registry.capital import CapitalParser
 from verifier.registry.importer import ImportFailed, parse_file
 from verifier.registry.mapping import Mapping
