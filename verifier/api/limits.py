@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
+from redis.exceptions import NoScriptError
 
 from verifier.api.auth import PRINCIPAL
 from verifier.api.errors import ApiError, Handler, problem
@@ -65,9 +66,8 @@ class RateLimiter:
             self._sha = str(await self.redis.script_load(_SCRIPT))
         try:
             got: Any = await self.redis.evalsha(self._sha, 1, name, ms)
-        except Exception as exc:
-            if "NOSCRIPT" not in str(exc):
-                raise
+        except NoScriptError:  # a restarted Redis forgot the script: send it again
+            self._sha = None
             got = await self.redis.eval(_SCRIPT, 1, name, ms)
         return int(got[0]), int(got[1])
 
