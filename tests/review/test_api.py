@@ -232,3 +232,22 @@ async def test_spot_check_samples_approvals(client: Client) -> None:
     page = await (await client.get("/v1/review/items?kind=sample", headers=REVIEWER)).json()
     assert [i["id"] for i in page["items"]] == [ok["decision_id"]]
     assert page["items"][0]["kind"] == "sample"
+
+
+async def test_named_reviewer_key_from_the_cli(client: Client, db_url: str) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from verifier.cli import main
+
+    made = await verify(client, flagged("cli-1"))
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main,
+        ["keys", "create", "--role", "reviewer", "--name", "张三", "--database-url", db_url])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    zhang = {"Authorization": f"Bearer {key}"}
+    claim = await client.post("/v1/review/claim", headers=zhang)
+    assert (await claim.json())["lease"]["holder"] == "张三"
+    assert await events_of(client, made["decision_id"]) == [("claimed", "张三")]
