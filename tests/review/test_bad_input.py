@@ -97,3 +97,27 @@ async def test_roles(client: Client) -> None:
         assert (await client.post(path, headers=PORTAL)).status == 403
     assert (await client.get("/v1/review/items", headers=PORTAL)).status == 403
     assert (await client.get("/v1/review/items")).status == 401
+
+
+async def test_nul_is_refused_by_name(client: Client) -> None:
+    made = await verify(client, flagged("nul"))
+    iid = made["decision_id"]
+    zhang = await reviewer(client, "张三")
+    await client.post(f"/v1/review/items/{iid}/claim", headers=zhang)
+    before = await snapshot(client)
+    for path, body, field in [
+        (f"/v1/review/items/{iid}/resolve",
+         {"outcome": "approve", "reason": "legit", "note": "a\u0000b"}, "note"),
+        (f"/v1/review/items/{iid}/notes", {"text": "\u0000"}, "text"),
+        ("/v1/review/claim", {"portal": "p\u0000"}, "portal"),
+        ("/v1/review/items/a%00b/claim", {}, "id"),
+    ]:
+        resp = await client.post(path, json=body, headers=zhang)
+        assert resp.status == 422, (path, await resp.text())
+        assert await _field(resp) == field
+    for qs, field in [("portal=a%00b", "query.portal"), ("campaign=%00", "query.campaign")]:
+        resp = await client.get(f"/v1/review/items?{qs}", headers=REVIEWER)
+        assert resp.status == 422 and await _field(resp) == field, qs
+    notice = await client.get("/v1/postings/a%00/notice", headers=PORTAL)
+    assert notice.status == 422
+    assert await snapshot(client) == before

@@ -75,8 +75,8 @@ def query(request: web.Request, model: type[M], extra: tuple[str, ...] = ()) -> 
 def item_id(request: web.Request) -> str:
     """The `{id}` of the path; 422 when it cannot be an item id."""
     value = request.match_info["id"]
-    if not 1 <= len(value) <= 36:
-        raise ApiError(422, "Invalid request", "id must be 1-36 characters.",
+    if not 1 <= len(value) <= 36 or "\x00" in value:
+        raise ApiError(422, "Invalid request", "id must be 1-36 characters, without NUL.",
                        [FieldError(field="id", message="1-36 characters", type="string_type")])
     return value
 
@@ -239,7 +239,7 @@ def portal_of(request: web.Request, who: Principal) -> str:
             raise ApiError(403, "Forbidden", "A portal key can read only its own postings.")
         return who.name
     portal = request.query.get("portal", "")
-    if not 1 <= len(portal) <= 64:
+    if not 1 <= len(portal) <= 64 or "\x00" in portal:
         raise ApiError(422, "Invalid request", "Give ?portal=<name> to read a posting.",
                        [FieldError(field="query.portal", message="required, 1-64 characters",
                                    type="missing")])
@@ -252,7 +252,7 @@ async def notice(request: web.Request) -> web.Response:
     who = require_role(request, Role.portal, Role.auditor, Role.reviewer)
     portal = portal_of(request, who)
     posting_id = request.match_info["posting_id"]
-    if not 1 <= len(posting_id) <= 128:
+    if not 1 <= len(posting_id) <= 128 or "\x00" in posting_id:
         raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.",
                        [FieldError(field="posting_id", message="1-128 characters",
                                    type="string_type")])

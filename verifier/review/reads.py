@@ -44,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
         prio, item_id = orjson.loads(raw)
         if isinstance(prio, bool) or not isinstance(prio, int | float):
             raise ValueError("priority")
-        if not isinstance(item_id, str):
+        if not isinstance(item_id, str) or "\x00" in item_id:
             raise ValueError("id")
         return float(prio), item_id
     except (ValueError, TypeError, orjson.JSONDecodeError):

@@ -8,16 +8,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from verifier.models import Decision, ReviewStatus
 
+
+def storable(value: str) -> str:
+    """`value` unless it holds NUL, which PostgreSQL text cannot store."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain the NUL character")
+    return value
+
+
+NoNul = AfterValidator(storable)
 RulePattern = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$", max_length=128)]
-PortalName = Annotated[str, Field(min_length=1, max_length=64)]
+PortalName = Annotated[str, Field(min_length=1, max_length=64), NoNul]
 Uscc = Annotated[str, Field(pattern=r"^[0-9A-Z]{18}$")]
-ItemId = Annotated[str, Field(min_length=1, max_length=36)]
-ReasonCode = Annotated[str, Field(min_length=1, max_length=64)]
-NoteText = Annotated[str, Field(max_length=4000)]
+ItemId = Annotated[str, Field(min_length=1, max_length=36), NoNul]
+ReasonCode = Annotated[str, Field(min_length=1, max_length=64), NoNul]
+NoteText = Annotated[str, Field(max_length=4000), NoNul]
 
 
 class _In(BaseModel):
@@ -30,7 +40,7 @@ class QueueFilter(_In):
     kind: Literal["flag", "sample"] | None = None
     portal: PortalName | None = None
     rule: RulePattern | None = None
-    campaign: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    campaign: Annotated[str, Field(min_length=1, max_length=64), NoNul] | None = None
     overdue: bool | None = None
     uscc: Uscc | None = None
 
@@ -70,7 +80,7 @@ class BulkResolveRequest(ResolveRequest):
 class NoteRequest(_In):
     """`POST /v1/review/items/{id}/notes`."""
 
-    text: Annotated[str, Field(min_length=1, max_length=4000)]
+    text: Annotated[str, Field(min_length=1, max_length=4000), NoNul]
 
 
 class Lease(BaseModel):
