@@ -110,7 +110,7 @@ async def test_nul_is_refused_by_name(client: Client) -> None:
          {"outcome": "approve", "reason": "legit", "note": "a\u0000b"}, "note"),
         (f"/v1/review/items/{iid}/notes", {"text": "\u0000"}, "text"),
         ("/v1/review/claim", {"portal": "p\u0000"}, "portal"),
-        ("/v1/review/items/a%00b/claim", {}, "id"),
+        ("/v1/review/items/a%00b/claim", {}, "path.id"),  # refused before routing
     ]:
         resp = await client.post(path, json=body, headers=zhang)
         assert resp.status == 422, (path, await resp.text())
