@@ -107,3 +107,27 @@ def test_audit_verify_names_altered_row(runner: CliRunner, tmp_path: Path) -> No
 def test_db_upgrade(runner: CliRunner) -> None:
     res = runner.invoke(main, ["db", "upgrade"])
     assert res.exit_code == 0 and "revision" in res.output
+
+
+def test_audit_verify_detects_an_edit_to_a_stored_posting(runner: CliRunner, tmp_path: Path
+                                                          ) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(posting_dict(posting_id=f"p{i}", title="仓库管理员"),
+                                        ensure_ascii=False) for i in range(3)))
+    assert runner.invoke(main, ["check", str(src), "--record"]).exit_code == 0
+
+    async def tamper() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("DROP TRIGGER decisions_no_update"))
+                await conn.execute(text(
+                    "UPDATE decisions SET payload = replace(payload, '仓库管理员', '仓库主管') "
+                    "WHERE seq = 3"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(tamper())
+    res = runner.invoke(main, ["audit", "verify"])
+    assert res.exit_code == 1
+    assert "seq=3" in res.output and "payload altered" in res.output

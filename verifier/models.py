@@ -281,6 +281,9 @@ class Decision(BaseModel):
     review: ReviewState | None = None
     request_id: str | None = None
     """The `X-Request-Id` of the request that made this decision (logs carry the same id)."""
+    supersedes: str | None = None
+    """The decision of the posting's previous version, which this one replaces (a portal
+    resubmitted the posting with new content); null for a first version."""
     resolution: Resolution | None = None
     """Set only on a decision-log entry that records a reviewer's resolution."""
 

@@ -17,8 +17,9 @@ from rich.table import Table
 from verifier.models import Decision, Posting
 from verifier.pipeline.offline import offline_engine, offline_resources
 from verifier.review.webhooks.outbox import decision_events
-from verifier.service import build_decision, content_hash
+from verifier.service import build_decision
 from verifier.settings import Settings
+from verifier.store.chain import PostingRecord
 from verifier.store.writer import DecisionWriter
 
 
@@ -80,6 +81,7 @@ async def check_file(
     rules: Counter[str] = Counter()
     bad = 0
     decisions: list[Decision] = []
+    postings: list[PostingRecord] = []
     async with (_database(settings, record, console) as used,
                 offline_engine(used, record=record) as engine):
         with dst.open("wb") as out, Progress(
@@ -95,8 +97,10 @@ async def check_file(
                     continue
                 now = datetime.now(UTC)
                 ev = await engine.evaluate(item, now)
-                d = build_decision(portal, item, content_hash(item), ev, now)
+                received = PostingRecord.of(item)
+                d = build_decision(portal, item, received.content_hash, ev, now)
                 decisions.append(d)
+                postings.append(received)
                 outcomes[d.outcome.value] += 1
                 rules.update({f.rule for f in d.findings if not f.shadow})
                 out.write(d.model_dump_json().encode() + b"\n")
@@ -105,7 +109,7 @@ async def check_file(
             writer = DecisionWriter(res.engine, hooks=[decision_events])
             await writer.start()
             try:
-                await writer.submit_many(decisions)
+                await writer.submit_many(decisions, None, postings)
             finally:
                 await writer.close()
     table = Table(title=f"{src.name}: {len(items)} postings")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from datetime import UTC, datetime
 
-import orjson
 from uuid_utils import uuid7
 
 from verifier.models import Decision, Outcome, Posting, ReviewState
@@ -14,14 +12,14 @@ from verifier.obs.context import current_request_id
 from verifier.obs.metrics import count_decisions
 from verifier.pipeline.engine import Engine, Evaluation
 from verifier.review.service import ReviewService
+from verifier.store.chain import PostingRecord
 from verifier.store.side_writes import SideWrite
 from verifier.store.writer import DecisionWriter
 
 
 def content_hash(posting: Posting) -> str:
     """SHA-256 over the posting's canonical JSON (what makes a retry "the same" posting)."""
-    data = posting.model_dump(mode="json", exclude_none=True)
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return PostingRecord.of(posting).content_hash
 
 
 def build_decision(
@@ -75,9 +73,11 @@ class Verifier:
         out: list[Decision | None] = []
         todo: list[Decision] = []
         sides: list[list[SideWrite]] = []
+        received: list[PostingRecord] = []
         slots: list[int] = []
         for posting in postings:
-            chash = content_hash(posting)
+            record = PostingRecord.of(posting)
+            chash = record.content_hash
             hit = self._recent.get((portal, posting.posting_id, chash))
             if hit is not None:
                 out.append(hit)
@@ -88,9 +88,10 @@ class Verifier:
             out.append(None)
             todo.append(build_decision(portal, posting, chash, ev, now))
             sides.append(ev.side_writes)
+            received.append(record)
         fresh: set[str] = set()
         if todo:
-            stored = await self.writer.submit_many(todo, sides)
+            stored = await self.writer.submit_many(todo, sides, received)
             for i, d, made in zip(slots, stored, todo, strict=True):
                 out[i] = d
                 self._remember(d)

@@ -2,9 +2,10 @@
 
 In order: read the chain head (locked on PostgreSQL), look up which decisions the log
 already holds (idempotent retries are answered with the stored decision and write nothing)
-and the latest version of each posting, then for each new decision assign its version,
-encode it canonically, hash it onto the chain; insert the rows, move the head, and run the
-registered side writers over the new decisions (`verifier.store.side_writes`).
+and the latest decision of each posting, then for each new decision assign its version and
+the decision it supersedes, encode it canonically with the posting as received, hash it
+onto the chain; insert the rows, move the head, and run the registered side writers over
+the new decisions (`verifier.store.side_writes`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from verifier.models import Decision
-from verifier.store.chain import canonical, columns
+from verifier.store.chain import PostingRecord, canonical, columns
 from verifier.store.head import ChainHead
 from verifier.store.side_writes import NOTHING_ATTACHED, SideWrite, SideWriters, Written
 from verifier.store.sql import insert_rows, sqlite3_of
@@ -28,12 +29,15 @@ from verifier.store.versions import Key, Versions
 class Pending:
     """One decision waiting for its batch, and the future its caller awaits."""
 
-    __slots__ = ("decision", "future", "payload", "queued_at", "side_writes")
+    __slots__ = ("decision", "future", "payload", "posting", "queued_at", "side_writes")
 
     def __init__(self, decision: Decision, side_writes: Sequence[SideWrite],
-                 future: asyncio.Future[Decision], queued_at: float = 0.0) -> None:
+                 future: asyncio.Future[Decision], queued_at: float = 0.0,
+                 posting: PostingRecord | None = None) -> None:
         self.decision = decision
         self.side_writes = side_writes
+        self.posting = posting
+        """The posting decided, as received (stored in the payload), when the caller gave it."""
         self.future = future
         self.queued_at = queued_at
         """When it was handed to the writer (event-loop clock)."""
@@ -42,10 +46,14 @@ class Pending:
         otherwise), encoded before the batch takes the log's lock so that the lock is held
         for less."""
 
+    def encode(self, decision: Decision) -> str:
+        """The payload of `decision` (this one's, or its stored form) with the posting."""
+        return canonical(decision, None if self.posting is None else self.posting.json)
+
     def prepare(self) -> None:
         """Encode the payload ahead of the transaction."""
         if self.payload is None:
-            self.payload = canonical(self.decision)
+            self.payload = self.encode(self.decision)
 
     def attached(self) -> Mapping[str, Any]:
         """The side-write payloads, by side writer name."""
@@ -75,17 +83,20 @@ class _Batch:
         if fresh is not None:  # the same content twice in one batch: written once
             return fresh
         prev = self.versions.previous(d)
-        version = 1 if prev is None else prev.version + 1
-        stored = d.model_copy(update={"version": version}) if d.version != version else d
-        payload = item.payload if stored is d and item.payload is not None else canonical(stored)
+        version, supersedes = (1, None) if prev is None else (prev.version + 1, prev.decision_id)
+        stored = d if (d.version, d.supersedes) == (version, supersedes) else d.model_copy(
+            update={"version": version, "supersedes": supersedes})
+        payload = item.payload if stored is d and item.payload is not None else item.encode(
+            stored)
         seq, prev_hash, digest = self.head.link(payload)
         self.versions.record(stored, seq)
         self.rows.append({
             "seq": seq, **columns(stored), "decided_at": stored.decided_at,
             "payload": payload, "prev_hash": prev_hash, "hash": digest,
         })
-        self.written.append(Written(stored, seq, None, None if prev is None else prev.seq,
-                                    item.attached()))
+        self.written.append(Written(
+            stored, seq, None if item.posting is None else item.posting.posting,
+            None if prev is None else prev.seq, item.attached()))
         self.fresh[key] = stored
         return stored
 

@@ -37,7 +37,10 @@ decisions = Table(
     Column("enterprise_uscc", String(32)),
     Column("rule_ids", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
-    # The whole decision as canonical JSON: the hash covers exactly these bytes.
+    # The decision of the posting's previous version, which this one replaces.
+    Column("supersedes", String(36)),
+    # The whole decision as canonical JSON, with the posting it decides as received under
+    # "posting": the hash covers exactly these bytes.
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.models import Decision
 from verifier.obs.metrics import observe_batch
 from verifier.store.batch import Pending, write_batch
+from verifier.store.chain import PostingRecord
 from verifier.store.errors import StoreUnavailable, UnstorableDecision, kind
 from verifier.store.review_items import ReviewItems
 from verifier.store.side_writes import Hook, HookWriter, SideWrite, SideWriters, Written
@@ -97,26 +98,31 @@ class DecisionWriter:
             self._sqlite = None
         self._thread.shutdown(wait=False)
 
-    async def submit(self, decision: Decision) -> Decision:
+    async def submit(self, decision: Decision, posting: PostingRecord | None = None
+                     ) -> Decision:
         """Log one decision; returns it as stored (or the earlier one for a retry)."""
-        return (await self.submit_many([decision]))[0]
+        return (await self.submit_many([decision], None,
+                                       None if posting is None else [posting]))[0]
 
     async def submit_many(
-        self, items: list[Decision], side_writes: Sequence[Sequence[SideWrite]] | None = None
+        self, items: list[Decision], side_writes: Sequence[Sequence[SideWrite]] | None = None,
+        postings: Sequence[PostingRecord | None] | None = None,
     ) -> list[Decision]:
         """Log several decisions; they may share a transaction with other callers'.
 
-        `side_writes[i]` are committed with `items[i]`, only if it is new."""
+        `side_writes[i]` are committed with `items[i]`, only if it is new; `postings[i]` is
+        the posting it decides, as received, stored in the log with it."""
         if self._task is None or self._task.done():
             raise StoreUnavailable("decision writer is not running")
         sides: Sequence[Sequence[SideWrite]] = side_writes or [()] * len(items)
         for writes in sides:
             if writes:
                 self.sides.check(writes)
+        received: Sequence[PostingRecord | None] = postings or [None] * len(items)
         loop = asyncio.get_running_loop()
         now = loop.time()
-        pending = [Pending(d, w, loop.create_future(), now)
-                   for d, w in zip(items, sides, strict=True)]
+        pending = [Pending(d, w, loop.create_future(), now, p)
+                   for d, w, p in zip(items, sides, received, strict=True)]
         for p in pending:
             self._queue.put_nowait(p)
         # Shielded: a caller that goes away (client disconnect) does not cancel the futures
