@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -126,3 +127,30 @@ async def _json(client: Client, path: str) -> Any:
     resp = await client.get(path, headers=ADMIN)
     assert resp.status == 200, await resp.text()
     return await resp.json()
+
+
+async def test_a_reviewers_resolution_reaches_the_portal_as_review_resolved(
+    hooked: tuple[Client, str], receiver: Receiver
+) -> None:
+    client, secret = hooked
+    await client.post("/v1/postings/verify", json=posting_dict(salary=None), headers=PORTAL)
+    claimed = await client.post("/v1/review/claim", json={}, headers=REVIEWER)
+    item = (await claimed.json())["item"]
+    resolved = await client.post(f"/v1/review/items/{item['id']}/resolve", headers=REVIEWER,
+                                 json={"outcome": "reject", "reason": "content",
+                                       "note": "仅内部可见"})
+    assert resolved.status == 200, await resolved.text()
+
+    async def both() -> bool:
+        return {r.headers["X-Verifier-Event-Type"] for r in receiver.got} == {
+            "decision.created", "review.resolved"}
+
+    await until(both)
+    got = next(r for r in receiver.got if r.headers["X-Verifier-Event-Type"] == "review.resolved")
+    assert signing.verify(secret, got.headers["X-Verifier-Timestamp"],
+                          got.headers["X-Verifier-Signature"], got.body,
+                          now=int(got.headers["X-Verifier-Timestamp"]))
+    data = orjson.loads(got.body)["data"]
+    assert data["decision_id"] == item["decision_id"] and data["outcome"] == "reject"
+    assert data["reason"] == "content" and data["reviewer"] == "demo-reviewer"
+    assert "note" not in data  # reviewers' notes stay inside

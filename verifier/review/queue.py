@@ -34,6 +34,7 @@ from verifier.review.schemas import (
     ReviewEvent,
     ReviewItem,
 )
+from verifier.review.webhooks import outbox
 from verifier.store.tables import review_events, review_items
 
 c = review_items.c
@@ -243,6 +244,9 @@ class ReviewQueue:
         await conn.execute(insert(review_events).values(event_row(
             item_id, "resolved", who, now, outcome=outcome.value, reason=reason.code,
             note=note, resolution_id=entry_id, bulk=bulk)))
+        await outbox.emit(conn, outbox.review_resolved(
+            original, kind=row.kind, reviewer=who, outcome=outcome, reason=reason.code,
+            reason_label=reason.label, resolution_id=entry_id, resolved_at=now, bulk=bulk))
         return done, head
 
     # -- notes ----------------------------------------------------------------------

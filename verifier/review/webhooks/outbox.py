@@ -81,6 +81,22 @@ def decision_data(d: Decision) -> dict[str, Any]:
     return d.model_dump(mode="json", exclude={"timings_ms", "posting"})
 
 
+def review_resolved(decision: Decision, *, kind: str, reviewer: str, outcome: Outcome,
+                    reason: str, reason_label: str, resolution_id: str, resolved_at: datetime,
+                    bulk: bool = False) -> list[Event]:
+    """The `review.resolved` event of a settled item (none for a spot-check sample that a
+    reviewer approved: the portal's automatic approval stands and it was never told of it)."""
+    if kind == "sample" and outcome is Outcome.approve:
+        return []
+    return [Event(decision.portal, REVIEW_RESOLVED, {
+        "decision_id": decision.decision_id, "posting_id": decision.posting_id,
+        "version": decision.version, "kind": kind, "outcome": outcome.value,
+        "reason": reason, "reason_label": reason_label, "reviewer": reviewer,
+        "resolved_at": resolved_at.isoformat().replace("+00:00", "Z"),
+        "resolution_id": resolution_id, "bulk": bulk,
+    })]
+
+
 def decision_events(conn: Connection, logged: Sequence[Written]) -> None:
     """Decision writer hook: `decision.created` for new flag/reject decisions and
     `decision.superseded` when a new version replaces an earlier decision."""
