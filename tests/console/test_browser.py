@@ -1,0 +1,95 @@
+"""The console end to end in a real headless Chromium (Debian's, driven by Playwright): sign
+in, claim, see the highlighted span, reject with a reason, see the portal's decision change.
+Saves the item page's screenshot to docs/img/console-item.png (shown in the README)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import PORTAL, make_settings
+from tests.conftest import REQUIRE
+from tests.factories import posting_dict
+from verifier.api.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "console-item.png"
+NASTY = "<script>window.__pwned = 1</script>"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        if REQUIRE:
+            pytest.fail("Chromium is missing: scripts/setup --dev installs it")
+        pytest.skip("Chromium is missing: scripts/setup --dev installs it")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        await b.close()
+
+
+def _flagged() -> dict[str, Any]:
+    desc = ("负责后端开发，参与需求分析与代码评审。学历要求：限985院校毕业。"
+            f"备注：{NASTY}")
+    return posting_dict(posting_id="console-1", description=desc)
+
+
+@pytest.mark.slow
+async def test_reviewer_rejects_a_flagged_posting_in_the_browser(
+    aiohttp_server: Any, aiohttp_client: Any, db_url: str, redis_url: str | None, browser: Any
+) -> None:
+    server = await aiohttp_server(create_app(make_settings(db_url, redis_url,
+                                                           DEMO_REGISTRY=True)))
+    api = await aiohttp_client(server)
+    verdict = await (await api.post("/v1/postings/verify", json=_flagged(),
+                                    headers=PORTAL)).json()
+    assert verdict["outcome"] == "flag", verdict
+    hit = next(f for f in verdict["findings"] if f["evidence"]["spans"])
+    base = str(server.make_url("/console"))
+
+    page = await browser.new_page(viewport={"width": 1360, "height": 1100})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    await page.goto(base + "/queue")
+    assert "/console/login" in page.url
+    await page.fill("#key", "demo-reviewer-key")
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/console/queue")
+    assert "console-1" in await page.inner_text("table")
+    await page.click("#claim-next")
+    await page.wait_for_url("**/console/items/*")
+
+    mark = page.locator("mark.hit", has_text=hit["evidence"]["spans"][0]["text"]).first
+    assert hit["rule"] in (await mark.get_attribute("title") or "")
+    assert await page.locator("[data-lease-until]").count() == 1
+    await page.keyboard.press("n")  # the shortcut focuses the note box
+    assert await page.evaluate("document.activeElement.id") == "note"
+    await page.keyboard.type(f"核实中 {NASTY}")
+    await page.click("#save-note")
+    await page.wait_for_url("**/console/items/*?done=noted")
+    assert NASTY in await page.inner_text("#notes")  # shown as text, never run
+    assert await page.evaluate("window.__pwned === undefined") and not dialogs
+    SHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOT), full_page=True)
+
+    await page.keyboard.press("r")  # the shortcut focuses the reason list
+    assert await page.evaluate("document.activeElement.id") == "reject-reason"
+    await page.select_option("#reject-reason", "discrimination")
+    await page.click("#reject")
+    await page.wait_for_url("**/console/queue?done=rejected")
+    assert "已驳回" in await page.inner_text(".flash")
+
+    after = await (await api.get("/v1/postings/console-1/decision", headers=PORTAL)).json()
+    assert after["review"]["status"] == "rejected"
+    assert after["review"]["reason"] == "discrimination"
+    assert after["review"]["reviewer"] == "demo-reviewer"
+    assert after["final_outcome"] == "reject"
