@@ -1,6 +1,7 @@
 """Console sessions: a random token in an HttpOnly cookie, stored hashed with its CSRF token.
 
-A session belongs to the reviewer key that signed in; revoking the key ends its sessions."""
+A session belongs to the reviewer key that signed in; revoking, replacing or expiry of the
+key ends its sessions."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Index, String, Table, delete, insert, select
+from sqlalchemy import Column, DateTime, Index, String, Table, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from verifier.models import Role
-from verifier.store.keys import hash_key
+from verifier.store.keys import hash_key, live
 from verifier.store.tables import api_keys, metadata
 
 TTL = timedelta(hours=12)
@@ -59,12 +60,14 @@ async def create(engine: AsyncEngine, key: str) -> str:
 async def find(engine: AsyncEngine, token: str) -> Session | None:
     """The live session of a cookie token (its key unrevoked), or None."""
     s, k = console_sessions.c, api_keys.c
+    now = datetime.now(UTC)
     async with engine.connect() as conn:
         row = (await conn.execute(
             select(k.name, k.role, s.csrf, s.expires_at)
             .select_from(console_sessions.join(api_keys, k.key_hash == s.key_hash))
-            .where(s.token_hash == _digest(token), k.revoked_at.is_(None),
-                   s.expires_at > datetime.now(UTC)))).first()
+            .where(s.token_hash == _digest(token), live(),
+                   or_(k.expires_at.is_(None), k.expires_at > now),
+                   s.expires_at > now))).first()
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
