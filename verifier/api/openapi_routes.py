@@ -20,10 +20,13 @@ class UndocumentedRoute(RuntimeError):
 
 
 def route_keys(app: web.Application) -> frozenset[tuple[str, str]]:
-    """(METHOD, path template) of every route (HEAD and OPTIONS left out)."""
+    """(METHOD, path template) of every API route (HEAD, OPTIONS and the reviewer console's
+    HTML pages under /console left out)."""
     out = set()
     for route in app.router.routes():
         if route.method in ("HEAD", "OPTIONS") or route.resource is None:
+            continue
+        if route.resource.canonical.startswith("/console"):
             continue
         out.add((route.method, route.resource.canonical))
     return frozenset(out)
