@@ -91,11 +91,19 @@ def test_raw_bytes(server: Server, body: bytes) -> None:
 
 
 @FUZZ
-# Any text but NUL, which the database cannot store (422: tests/api/test_unstorable.py).
-@given(text=st.text(st.characters(blacklist_characters="\x00"), max_size=2000))
+# Any text but NUL, which the database cannot store (422: tests/api/test_unstorable.py), and
+# lone surrogates, which are no Unicode text (400: test_lone_surrogate_is_refused below).
+@given(text=st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                    max_size=2000))
 def test_any_text_in_every_free_field(server: Server, text: str) -> None:
     body = posting_dict(title=text[:200] or "x", description=text, company_profile=text,
                         salary={"text": text[:200]}, experience=text[:200],
                         enterprise={"name": text[:300] or "x", "uscc": text[:40]})
     status, ctype = send(server, "/v1/postings/verify", json.dumps(body).encode())
     assert status == 200, (status, ctype)
+
+
+def test_lone_surrogate_is_refused(server: Server) -> None:
+    body = json.dumps(posting_dict(description="\ud800 招聘")).encode()
+    status, ctype = send(server, "/v1/postings/verify", body)
+    assert status == 400 and ctype == "application/problem+json", (status, ctype)
