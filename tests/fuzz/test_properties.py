@@ -42,7 +42,8 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(Heal
 def test_normalizer_never_raises(text: str) -> None:
     out = normalize(text)
     assert isinstance(out, str)
-    views = posting_text(make_posting(description=text))
+    # A posting cannot hold NUL (the API refuses it); the normalizer above saw it.
+    views = posting_text(make_posting(description=text.replace("\x00", "")))
     for name in views.names():
         views.view(name).norm  # noqa: B018 - computed lazily: force it
 
@@ -70,7 +71,8 @@ def keywords() -> KeywordsCheck:
 def test_keyword_engine_never_raises(
     keywords: KeywordsCheck, title: str, description: str
 ) -> None:
-    posting = make_posting(title=title[:200], description=description)
+    posting = make_posting(title=title[:200].replace("\x00", "") or "x",
+                           description=description.replace("\x00", ""))
     for finding in keywords.check(make_facts(posting)):
         assert finding.rule.startswith("keywords")
 
