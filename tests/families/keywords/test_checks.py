@@ -89,7 +89,7 @@ def test_allowed_sense_in_accounting_job(check: KeywordsCheck) -> None:
 
 @pytest.mark.parametrize(
     "desc",
-    ["", " ", "\x00\x01\x02" * 1000, "刷" * 100_000, "ａ" * 100_000,
+    ["", " ", "\x01\x02\x03" * 1000, "刷" * 100_000, "ａ" * 100_000,
      ("正常文本 mixed русский 한국어 😀\u200b\u202e" * 3000)[:100_000]],
 )
 def test_bad_input_never_raises(check: KeywordsCheck, desc: str) -> None:
