@@ -10,10 +10,10 @@ import pytest
 
 from tests.factories import RULES, make_posting
 from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.facts import FactProvider
 from verifier.models import Finding, Outcome, Severity
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.engine import Engine
-from verifier.pipeline.facts import FactProvider
 
 REPO = RULES
 

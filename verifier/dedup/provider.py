@@ -21,8 +21,8 @@ from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.dedup.fingerprint import Fingerprint, similarities
 from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.families.base import Context
+from verifier.families.facts import FactProvider
 from verifier.models import Posting
-from verifier.pipeline.facts import FactProvider
 from verifier.registry.names import parse_cached
 from verifier.store.side_writes import SideWrite, SideWriter
 from verifier.text.normalize import PostingText, normalize

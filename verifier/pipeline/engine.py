@@ -12,10 +12,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from verifier.families.facts import FactProvider
 from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
 from verifier.obs.metrics import observe_check
 from verifier.pipeline.catalog import Catalog
-from verifier.pipeline.facts import FactProvider, context, resolve_all
+from verifier.pipeline.facts import context, resolve_all
 from verifier.store.side_writes import SideWrite
 
 

@@ -1,6 +1,7 @@
 """Facts: everything a check needs that involves I/O, resolved once per posting, concurrently.
 
-A `FactProvider` turns a posting into one named fact (the registry record, a duplicate-content
+A `FactProvider` (`verifier.families.facts`: each family implements its own beside its
+checks) turns a posting into one named fact (the registry record, a duplicate-content
 hit, ...). The engine runs every provider concurrently before the checks, each under a time
 limit; a provider that fails or times out leaves its fact *unavailable*, and a check that asks
 for it fails, which the engine turns into an `engine.check_failed` finding (fail closed).
@@ -11,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from verifier.families.base import Context, FactUnavailable
-from verifier.models import EnterpriseSummary, Posting
+from verifier.families.base import FactUnavailable
+from verifier.families.facts import FactProvider
+from verifier.models import Posting
 from verifier.obs.metrics import observe_fact
 from verifier.store.side_writes import SideWrite, SideWriter
 from verifier.text.match import Folder, Joined
@@ -36,8 +37,6 @@ PROVIDER_FACTORIES: list[str] = [
     "verifier.families.registry.provider.create",
     "verifier.dedup.provider.create",
 ]
-
-
 
 
 @dataclass
@@ -100,35 +99,6 @@ def context(posting: Posting, now: datetime, portal: str | None = None) -> Facts
     """A fresh evaluation context for one posting."""
     return Facts(posting=posting, now=now, text=posting_text(posting),
                  portal=portal or default_portal(posting))
-
-
-class FactProvider(ABC):
-    """Resolves one named fact for a posting. May do I/O; must not mutate the posting."""
-
-    name: ClassVar[str]
-
-    @abstractmethod
-    async def resolve(self, ctx: Context) -> Any:
-        """The fact's value for this posting ("not found" is a value, not an exception)."""
-
-    async def start(self) -> None:  # noqa: B027 - optional hook, empty by default
-        """Load what the provider needs (indexes, caches) before the first posting."""
-
-    def summary(self, value: Any) -> EnterpriseSummary | None:
-        """The matched-enterprise summary this fact gives the decision, if any."""
-        return None
-
-    def side_writes(self, value: Any) -> list[SideWrite]:
-        """Payloads to commit with this posting's decision (see `Facts.side_writes`)."""
-        return []
-
-    def side_writers(self) -> list[SideWriter]:
-        """The side writers this provider's `side_writes` are for, registered with the
-        decision writer at start."""
-        return []
-
-    async def close(self) -> None:  # noqa: B027 - optional hook, empty by default
-        """Release resources."""
 
 
 async def resolve_all(providers: list[FactProvider], facts: Facts, time_limit: float) -> None:

@@ -18,8 +18,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from verifier.families.base import Context
+from verifier.families.facts import FactProvider
 from verifier.models import EnterpriseSummary, Posting
-from verifier.pipeline.facts import FactProvider
 from verifier.registry.fact import RegistryFact
 from verifier.registry.lookup import BRANCH_LIMIT, RegistryLookup, create_lookup
 from verifier.registry.match import MATCH_THRESHOLD, Structure, score_structures
