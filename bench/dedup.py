@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.keywords import rss_mb  # noqa: E402
 from tests.factories import make_posting  # noqa: E402
-from verifier.dedup.fingerprint import Fingerprint  # noqa: E402
-from verifier.dedup.index import FingerprintIndex, sqlite_reader  # noqa: E402
-from verifier.dedup.provider import DuplicatesProvider, entry_of  # noqa: E402
+from verifier.families.duplicate.fingerprint import Fingerprint  # noqa: E402
+from verifier.families.duplicate.index import FingerprintIndex, sqlite_reader  # noqa: E402
+from verifier.families.duplicate.provider import DuplicatesProvider, entry_of  # noqa: E402
 from verifier.pipeline.facts import context, posting_text  # noqa: E402
 from verifier.store import migrate  # noqa: E402
 from verifier.store.db import create_engine  # noqa: E402

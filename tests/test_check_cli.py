@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.factories import posting_dict
 from verifier.cli import main
-from verifier.dedup.index import fingerprints
+from verifier.families.duplicate.index import fingerprints
 from verifier.store.db import create_engine
 from verifier.store.tables import decisions
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests.api.conftest import ADMIN, AUDITOR, PORTAL, PORTAL2
 from tests.factories import posting_dict
 from verifier.api.state import RESOURCES
-from verifier.dedup.index import fingerprints
+from verifier.families.duplicate.index import fingerprints
 from verifier.store.chain import verify_chain
 from verifier.store.tables import decisions
 

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_posting
 from tests.store.test_writer import decision
-from verifier.dedup.batch import FINGERPRINTS, BandMemory, FingerprintWriter
-from verifier.dedup.index import fingerprints
-from verifier.dedup.provider import entry_of
+from verifier.families.duplicate.index import fingerprints
+from verifier.families.duplicate.lookup import FINGERPRINTS, BandMemory, FingerprintWriter
+from verifier.families.duplicate.provider import entry_of
 from verifier.models import Decision
 from verifier.pipeline.facts import posting_text
 from verifier.store.chain import verify_chain

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from alembic import command
 from sqlalchemy import text
 
-from verifier.dedup.fingerprint import BANDS
+from verifier.families.duplicate.fingerprint import BANDS
 from verifier.store import migrate
 from verifier.store.db import create_engine
 

@@ -35,7 +35,7 @@ T = TypeVar("T")
 # A new fact family adds one line here; the engine itself never changes.
 PROVIDER_FACTORIES: list[str] = [
     "verifier.families.registry.provider.create",
-    "verifier.dedup.provider.create",
+    "verifier.families.duplicate.provider.create",
 ]
 
 

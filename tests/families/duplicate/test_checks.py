@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.factories import make_facts, make_posting
-from verifier.dedup.fact import DuplicateFact, DuplicateHit
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
+from verifier.families.duplicate.fact import DuplicateFact, DuplicateHit
 from verifier.models import Severity
 from verifier.pipeline.facts import FactUnavailable
 

@@ -1,10 +1,11 @@
 """Duplicates: the same text under other employers, the same job told differently elsewhere.
 
-Reads the `duplicates` fact (`verifier.dedup`): postings already seen whose description is
-near-identical to this one. The same description under a different employer is the mark of
-a template scam (one text, many shell employers). The same employer's same title on another
-portal with different pay, city or headcount means at least one version is untrue. Another
-portal's posting appears only as an opaque reference and the differing values, normalized.
+Reads the `duplicates` fact (`fact.py`, resolved by `provider.py`): postings already seen
+whose description is near-identical to this one. The same description under a different
+employer is the mark of a template scam (one text, many shell employers). The same
+employer's same title on another portal with different pay, city or headcount means at least
+one version is untrue. Another portal's posting appears only as an opaque reference and the
+differing values, normalized.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.dedup.fact import DuplicateFact, DuplicateHit, ReadsDuplicates
 from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.duplicate.fact import DuplicateFact, DuplicateHit, ReadsDuplicates
 from verifier.models import Finding, Severity
 
 _FIELD_TEXT = {"pay_monthly": "月薪", "city": "工作城市", "headcount": "招聘人数"}

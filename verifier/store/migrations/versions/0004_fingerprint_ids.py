@@ -2,8 +2,8 @@
 
 Drops `fingerprint_bands` (16 rows per posting, the bulk of the write cost) and, on SQLite,
 rebuilds `fingerprints` with AUTOINCREMENT so that ids are never reused: every process
-catches up with the table by id (`verifier.dedup.batch`). PostgreSQL's sequence never
-reuses ids already.
+catches up with the table by id (`verifier.families.duplicate.lookup`). PostgreSQL's
+sequence never reuses ids already.
 
 Revision ID: 0004
 Revises: 0003

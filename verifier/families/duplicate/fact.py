@@ -1,6 +1,6 @@
 """The `duplicates` fact: near-duplicates of a posting among other postings already seen.
 
-Built by `verifier.dedup.provider` (I/O) and read by `verifier.families.duplicate.checks` (pure).
+Built by `provider.py` (I/O) and read by `checks.py` (pure).
 Another posting is named only by its opaque reference; of its content only the compared
 fields (monthly pay range, city, headcount) in normalized form, and only where they differ.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from verifier.dedup.index import Entry
+    from verifier.families.duplicate.index import Entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from verifier.dedup.fingerprint import Fingerprint
-from verifier.dedup.index import Entry, fingerprints
+from verifier.families.duplicate.fingerprint import Fingerprint
+from verifier.families.duplicate.index import Entry, fingerprints
 from verifier.store.side_writes import SideWriter
 from verifier.store.sql import insert_rows, sqlite3_of
 

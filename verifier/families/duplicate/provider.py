@@ -2,12 +2,11 @@
 
 Per posting: fingerprint the normalized description (MinHash, `fingerprint.py`), ask the band
 index for other postings sharing a band (held in memory, caught up with the SQL table before
-each batch of lookups: `verifier.dedup.batch`), describe each with similarity, same employer /
-title / portal and the differing compared fields. This posting's entry is upserted under
+each batch of lookups: `lookup.py`), describe each with similarity, same employer / title /
+portal and the differing compared fields. This posting's entry is upserted under
 (portal, posting_id) by a side write in its decision's own transaction, so a retry replaces
-rather than duplicates it. Thresholds
-live with the check (`rules/duplicate/duplicate.toml`); the provider reports every
-candidate at or above `floor` similarity.
+rather than duplicates it. Thresholds live with the check (`rules/duplicate/duplicate.toml`);
+the provider reports every candidate at or above `floor` similarity.
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from verifier.dedup.batch import FINGERPRINTS, FingerprintWriter, MirroredLookup
-from verifier.dedup.fact import DuplicateFact, DuplicateHit
-from verifier.dedup.fingerprint import Fingerprint, similarities
-from verifier.dedup.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
 from verifier.families.base import Context
+from verifier.families.duplicate.fact import DuplicateFact, DuplicateHit
+from verifier.families.duplicate.fingerprint import Fingerprint, similarities
+from verifier.families.duplicate.index import Entry, FingerprintIndex, opaque_ref, sqlite_reader
+from verifier.families.duplicate.lookup import FINGERPRINTS, FingerprintWriter, MirroredLookup
 from verifier.families.facts import FactProvider
 from verifier.models import Posting
 from verifier.registry.names import parse_cached
@@ -109,7 +108,7 @@ class DuplicatesProvider(FactProvider):
     """Resolves the `duplicates` fact over the SQL fingerprint index.
 
     Lookups are batched across concurrent postings and answered from memory after one SQL
-    catch-up per batch (`verifier.dedup.batch`); this posting's fingerprint is recorded by a
+    catch-up per batch (`lookup.py`); this posting's fingerprint is recorded by a
     side write in its decision's transaction, and remembered in memory at once so that
     postings arriving together see each other.
     """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import PORTAL, PORTAL2, client  # noqa: F401 - fixture
-from tests.dedup.test_provider import TEMPLATE
 from tests.factories import posting_dict
+from tests.families.duplicate.test_provider import TEMPLATE
 
 
 async def verify(cli: Any, headers: dict[str, str], **kw: Any) -> dict[str, Any]:

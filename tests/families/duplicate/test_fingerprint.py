@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifier.dedup.fingerprint import BANDS, Fingerprint
+from verifier.families.duplicate.fingerprint import BANDS, Fingerprint
 from verifier.text.normalize import normalize
 
 TEXT = ("负责门店日常销售接待工作，为顾客介绍产品并促成成交；维护老客户关系，完成月度销售目标。"
@@ -56,7 +56,7 @@ def test_band_keys_are_stable_values_not_process_salted() -> None:
 def test_minhash_equals_datasketch(values: list[int]) -> None:
     from datasketch import MinHash
 
-    from verifier.dedup.fingerprint import NUM_PERM, _identity, minhash
+    from verifier.families.duplicate.fingerprint import NUM_PERM, _identity, minhash
 
     ref = MinHash(num_perm=NUM_PERM, seed=20220601, hashfunc=_identity, scheme="affine32")
     sh = np.array(sorted(values), dtype=np.uint32)

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_facts, make_posting
-from verifier.dedup.batch import BandMemory, TailState
-from verifier.dedup.fact import DuplicateFact
-from verifier.dedup.index import FingerprintIndex, sqlite_reader
-from verifier.dedup.provider import DuplicatesProvider, entry_of
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
+from verifier.families.duplicate.fact import DuplicateFact
+from verifier.families.duplicate.index import FingerprintIndex, sqlite_reader
+from verifier.families.duplicate.lookup import BandMemory, TailState
+from verifier.families.duplicate.provider import DuplicatesProvider, entry_of
 from verifier.models import Finding, Posting, Severity
 from verifier.pipeline.facts import posting_text
 from verifier.store.db import create_engine
@@ -221,7 +221,7 @@ async def test_unreadable_index_fails_closed(provider: DuplicatesProvider,
     def broken(*args: Any, **kw: Any) -> Any:
         raise OSError("disk gone")
 
-    monkeypatch.setattr("verifier.dedup.batch.tail", broken)
+    monkeypatch.setattr("verifier.families.duplicate.lookup.tail", broken)
     p = posting("a-9", "北京甲乙信息技术有限公司")
     with pytest.raises(OSError, match="disk gone"):
         await provider.resolve(make_facts(p, portal="portal-a"))
@@ -310,7 +310,7 @@ async def test_reposts_of_one_other_employer_count_as_one_employer(
 
 async def test_a_backlog_larger_than_a_chunk_is_caught_up(
         provider: DuplicatesProvider, other: DuplicatesProvider) -> None:
-    from verifier.dedup.batch import _CHUNK, upsert_many
+    from verifier.families.duplicate.lookup import _CHUNK, upsert_many
 
     n = 2 * _CHUNK + 17
     p = posting("x", "北京甲乙信息技术有限公司", description=OTHER)

@@ -1,8 +1,8 @@
 """The fingerprint index in SQL: one row per (portal, posting_id), a new id per version.
 
 The table and the entry type. The LSH band index over it is kept in each process's memory
-and caught up by id (`verifier.dedup.batch`); recording is a grouped side write in the
-decision's transaction. Ids only grow (PostgreSQL sequence, SQLite AUTOINCREMENT since
+and caught up by id (`lookup.py`); recording is a grouped side write in the decision's
+transaction. Ids only grow (PostgreSQL sequence, SQLite AUTOINCREMENT since
 migration 0004), which is what lets every process read "what is new" by id.
 The same code runs on SQLite and PostgreSQL.
 """
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from verifier.dedup.fingerprint import Fingerprint
+from verifier.families.duplicate.fingerprint import Fingerprint
 from verifier.store.db import create_sync_engine
 
 # Own metadata: these tables are created by migration 0003, not by the spine's metadata.

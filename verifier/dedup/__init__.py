@@ -1,1 +1,0 @@
-"""Near-duplicate postings across employers and portals: fingerprints, SQL band index, fact."""
