@@ -3,6 +3,7 @@ resolve, stats; thin over `verifier.review.service.ReviewService`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -109,14 +110,30 @@ async def list_items(request: web.Request) -> web.Response:
         raise api_error(exc) from None
 
 
+class NoBody(BaseModel):
+    """An action that reads no request body."""
+
+
+async def _item_action(request: web.Request, model: type[M],
+                       act: Callable[[ReviewService, str, str, M], Awaitable[BaseModel]],
+                       *, optional: bool = False, status: int = 200) -> web.Response:
+    """The shape of every `/v1/review/items/{id}` handler: a reviewer's key, the path id,
+    the body as `model` (none read for `NoBody`), then `act(service, reviewer name, item id,
+    body)`; its result as JSON, a queue refusal as problem+json."""
+    who = require_role(request, Role.reviewer)
+    iid = item_id(request)
+    req = model.model_construct() if model is NoBody else \
+        await body(request, model, optional=optional)
+    try:
+        return ok(await act(_svc(request), who.name, iid, req), status)
+    except ReviewError as exc:
+        raise api_error(exc) from None
+
+
 @routes.get(ITEM)
 async def get_item(request: web.Request) -> web.Response:
     """One item: decision, posting, events, notes, diff, earlier versions."""
-    require_role(request, Role.reviewer)
-    try:
-        return ok(await _svc(request).item(item_id(request)))
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(request, NoBody, lambda svc, _who, iid, _: svc.item(iid))
 
 
 @routes.post("/v1/review/claim")
@@ -133,60 +150,38 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
 @routes.post(ITEM + "/claim")
 async def claim(request: web.Request) -> web.Response:
     """Lease this item."""
-    who = require_role(request, Role.reviewer)
-    iid = item_id(request)
-    req = await body(request, LeaseRequest, optional=True)
-    try:
-        return ok(await _svc(request).claim(who.name, iid, req.lease_minutes))
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(
+        request, LeaseRequest, lambda svc, who, iid, req: svc.claim(who, iid, req.lease_minutes),
+        optional=True)
 
 
 @routes.post(ITEM + "/renew")
 async def renew(request: web.Request) -> web.Response:
     """Extend the caller's lease."""
-    who = require_role(request, Role.reviewer)
-    iid = item_id(request)
-    req = await body(request, LeaseRequest, optional=True)
-    try:
-        return ok(await _svc(request).renew(who.name, iid, req.lease_minutes))
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(
+        request, LeaseRequest, lambda svc, who, iid, req: svc.renew(who, iid, req.lease_minutes),
+        optional=True)
 
 
 @routes.post(ITEM + "/release")
 async def release(request: web.Request) -> web.Response:
     """Give the item back unresolved."""
-    who = require_role(request, Role.reviewer)
-    iid = item_id(request)
-    try:
-        return ok(await _svc(request).release(who.name, iid))
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(request, NoBody, lambda svc, who, iid, _: svc.release(who, iid))
 
 
 @routes.post(ITEM + "/resolve")
 async def resolve(request: web.Request) -> web.Response:
     """Approve or reject the item the caller holds a live lease on."""
-    who = require_role(request, Role.reviewer)
-    iid = item_id(request)
-    req = await body(request, ResolveRequest)
-    try:
-        return ok(await _svc(request).resolve(who.name, iid, req))
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(request, ResolveRequest,
+                              lambda svc, who, iid, req: svc.resolve(who, iid, req))
 
 
 @routes.post(ITEM + "/notes")
 async def add_note(request: web.Request) -> web.Response:
     """Append a note to an item."""
-    who = require_role(request, Role.reviewer)
-    iid = item_id(request)
-    req = await body(request, NoteRequest)
-    try:
-        return ok(await _svc(request).add_note(who.name, iid, req.text), status=201)
-    except ReviewError as exc:
-        raise api_error(exc) from None
+    return await _item_action(
+        request, NoteRequest, lambda svc, who, iid, req: svc.add_note(who, iid, req.text),
+        status=201)
 
 
 @routes.post("/v1/review/resolve")
