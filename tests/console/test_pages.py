@@ -81,6 +81,32 @@ async def test_claim_then_release_returns_the_item(reviewer: Client) -> None:
     assert "x-2" in await (await reviewer.get("/console/queue?status=pending")).text()
 
 
+async def test_each_item_action_goes_where_it_says(reviewer: Client) -> None:
+    await _flag(reviewer, "x-4")
+    queue = await (await reviewer.get("/console/queue")).text()
+    found = re.search(r'href="(/console/items/[^"]+)"', queue)
+    assert found
+    item = found.group(1)
+    csrf = _csrf(await (await reviewer.get(item)).text())
+
+    async def post(action: str, **form: str) -> Any:
+        return await reviewer.post(item + action, data={"csrf": csrf, **form},
+                                   allow_redirects=False)
+
+    renew = await post("/renew")
+    assert renew.status == 409 and "claim it first" in await renew.text()  # no lease yet
+    for action, form, where in (
+            ("/claim", {}, item), ("/renew", {}, item + "?done=renewed"),
+            ("/notes", {"text": "已核实"}, item + "?done=noted")):
+        resp = await post(action, **form)
+        assert (resp.status, resp.headers["Location"]) == (303, where), action
+    bad = await post("/resolve", outcome="maybe", reason="legit")
+    assert bad.status == 422 and "outcome" in await bad.text()
+    done = await post("/resolve", outcome="approve", reason="legit")
+    assert (done.status, done.headers["Location"]) == (303, "/console/queue?done=approved")
+    assert "已核实" in await (await reviewer.get(item)).text()
+
+
 async def test_stats_page_draws_svg_charts(reviewer: Client) -> None:
     await _flag(reviewer, "x-3")
     html = await (await reviewer.get("/console/stats")).text()

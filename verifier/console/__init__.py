@@ -18,12 +18,13 @@ from aiohttp import web
 
 from verifier.console import filters, views_item, views_queue, views_stats
 from verifier.console.pages import DEPS, Deps, routes
+from verifier.review.service import ReviewService
 
 HERE = Path(__file__).resolve().parent
 
 
 def setup(app: web.Application, resources: Callable[[web.Application], Any],
-          review: Callable[[web.Application], Any]) -> None:
+          review: Callable[[web.Application], ReviewService]) -> None:
     """Mount the console on `app`; `resources`/`review` fetch the app's resources and review
     service once it runs."""
     env = aiohttp_jinja2.setup(

@@ -23,6 +23,7 @@ from verifier.console.auth import (
 )
 from verifier.console.sessions import Session
 from verifier.resources import Resources
+from verifier.review.service import ReviewService
 from verifier.store.keys import find_key
 
 routes = web.RouteTableDef()
@@ -43,7 +44,7 @@ class Deps:
     """How the console reaches the running app's resources and review service."""
 
     resources: Callable[[web.Application], Resources]
-    review: Callable[[web.Application], Any]
+    review: Callable[[web.Application], ReviewService]
 
 
 DEPS = web.AppKey("console_deps", Deps)
@@ -54,7 +55,7 @@ def resources(request: web.Request) -> Resources:
     return request.app[DEPS].resources(request.app)
 
 
-def review(request: web.Request) -> Any:
+def review(request: web.Request) -> ReviewService:
     """The review service (queue actions and reads)."""
     return request.app[DEPS].review(request.app)
 

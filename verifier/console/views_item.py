@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -10,7 +11,8 @@ from pydantic import ValidationError
 from verifier.console import render as show
 from verifier.console.pages import FORM, SESSION, error, page, render, resources, review
 from verifier.models import Outcome
-from verifier.review.schemas import ItemFilter, ResolveRequest, ReviewError
+from verifier.review.schemas import ItemFilter, ResolveRequest, ReviewError, ReviewItem
+from verifier.review.service import ReviewService
 from verifier.store.registry_repo import RegistryRepo
 
 routes = web.RouteTableDef()
@@ -72,64 +74,73 @@ async def item(request: web.Request) -> web.StreamResponse:
             request.query.get("done", ""))})
 
 
-async def _act(request: web.Request, action: str) -> web.StreamResponse:
-    svc, who, iid = review(request), request[SESSION].name, _id(request)
-    form = request[FORM]
+R = TypeVar("R")
+Action = Callable[[ReviewService, str, str, dict[str, Any]], Awaitable[R]]
+"""A queue action: (service, reviewer name, item id, the posted form) -> its result."""
+
+
+async def _act(request: web.Request, act: Action[R], then: Callable[[str, R], str]
+               ) -> web.StreamResponse:
+    """The shape of every item action: the signed-in reviewer acts on the path's item with
+    the posted form, then goes to `then(item id, result)`; a refusal or a bad form field is
+    an error page saying why."""
+    iid = _id(request)
     try:
-        if action == "claim":
-            await svc.claim(who, iid)
-        elif action == "renew":
-            await svc.renew(who, iid)
-            raise web.HTTPSeeOther(f"/console/items/{iid}?done=renewed")
-        elif action == "release":
-            await svc.release(who, iid)
-            raise web.HTTPSeeOther("/console/queue?done=released")
-        elif action == "note":
-            await svc.add_note(who, iid, str(form.get("text", "")))
-            raise web.HTTPSeeOther(f"/console/items/{iid}?done=noted")
-        else:
-            req = ResolveRequest(outcome=form.get("outcome"), reason=form.get("reason"),
-                                 note=str(form.get("note", "")))
-            done = await svc.resolve(who, iid, req)
-            raise web.HTTPSeeOther(f"/console/queue?done={done.status}")
+        done = await act(review(request), request[SESSION].name, iid, request[FORM])
     except ReviewError as exc:
         return error(request, exc.status, exc.detail)
     except ValidationError as exc:
         bad = "、".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
         return error(request, 422, f"表单字段不正确：{bad}")
-    raise web.HTTPSeeOther(f"/console/items/{iid}")
+    raise web.HTTPSeeOther(then(iid, done))
+
+
+def _item(iid: str, _: object) -> str:
+    return f"/console/items/{iid}"
+
+
+def _resolve(svc: ReviewService, who: str, iid: str, form: dict[str, Any]
+             ) -> Awaitable[ReviewItem]:
+    req = ResolveRequest(outcome=form.get("outcome"), reason=form.get("reason"),
+                         note=str(form.get("note", "")))
+    return svc.resolve(who, iid, req)
 
 
 @routes.post(ITEM + "/claim")
 @page
 async def claim(request: web.Request) -> web.StreamResponse:
     """Lease this item."""
-    return await _act(request, "claim")
+    return await _act(request, lambda svc, who, iid, _: svc.claim(who, iid), _item)
 
 
 @routes.post(ITEM + "/renew")
 @page
 async def renew(request: web.Request) -> web.StreamResponse:
     """Extend my lease."""
-    return await _act(request, "renew")
+    return await _act(request, lambda svc, who, iid, _: svc.renew(who, iid),
+                      lambda iid, _: f"/console/items/{iid}?done=renewed")
 
 
 @routes.post(ITEM + "/release")
 @page
 async def release(request: web.Request) -> web.StreamResponse:
     """Give the item back."""
-    return await _act(request, "release")
+    return await _act(request, lambda svc, who, iid, _: svc.release(who, iid),
+                      lambda _iid, _: "/console/queue?done=released")
 
 
 @routes.post(ITEM + "/resolve")
 @page
 async def resolve(request: web.Request) -> web.StreamResponse:
     """Approve or reject with a reason."""
-    return await _act(request, "resolve")
+    return await _act(request, _resolve,
+                      lambda _iid, done: f"/console/queue?done={done.status}")
 
 
 @routes.post(ITEM + "/notes")
 @page
 async def note(request: web.Request) -> web.StreamResponse:
     """Add a note."""
-    return await _act(request, "note")
+    return await _act(request,
+                      lambda svc, who, iid, form: svc.add_note(who, iid, str(form.get("text", ""))),
+                      lambda iid, _: f"/console/items/{iid}?done=noted")
