@@ -1,10 +1,12 @@
 """The console end to end in a real headless Chromium (Debian's, driven by Playwright): sign
 in, claim, see the highlighted span, reject with a reason, see the portal's decision change.
-Saves the item page's screenshot to docs/img/console-item.png (shown in the README)."""
+Takes a screenshot of the item page into pytest's tmp_path; with UPDATE_SCREENSHOTS=1 it is
+copied to docs/img/console-item.png (shown in the README and docs/console.md)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,8 @@ def _flagged() -> dict[str, Any]:
 
 @pytest.mark.slow
 async def test_reviewer_rejects_a_flagged_posting_in_the_browser(
-    aiohttp_server: Any, aiohttp_client: Any, db_url: str, redis_url: str | None, browser: Any
+    aiohttp_server: Any, aiohttp_client: Any, db_url: str, redis_url: str | None, browser: Any,
+    tmp_path: Path
 ) -> None:
     server = await aiohttp_server(create_app(make_settings(db_url, redis_url,
                                                            DEMO_REGISTRY=True)))
@@ -78,8 +81,11 @@ async def test_reviewer_rejects_a_flagged_posting_in_the_browser(
     await page.wait_for_url("**/console/items/*?done=noted")
     assert NASTY in await page.inner_text("#notes")  # shown as text, never run
     assert await page.evaluate("window.__pwned === undefined") and not dialogs
-    SHOT.parent.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOT), full_page=True)
+    shot = tmp_path / SHOT.name
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(shot, SHOT)
 
     await page.keyboard.press("r")  # the shortcut focuses the reason list
     assert await page.evaluate("document.activeElement.id") == "reject-reason"
