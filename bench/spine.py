@@ -21,6 +21,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -97,8 +98,8 @@ def _templates(mix: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    """Measure the bare ceiling and the service in one run; print both and the ratio."""
+def _options() -> argparse.Namespace:
+    """The command line; with --spine-only, every non-spine check id added to --disable."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=10)
@@ -119,50 +120,42 @@ def main() -> None:
 
         others = sorted(c.id for c in discover_checks() if c.id not in SPINE_CHECKS)
         args.disable = ",".join([*filter(None, args.disable.split(",")), *others])
-    wrk = ensure_wrk()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-spine-"))
-    template = tmp / "posting.json"
-    template.write_text(_templates(args.mix))
-    py = sys.executable
-    results: dict[str, dict[str, float]] = {}
+    return args
 
+
+def _rules_dir(tmp: Path, disable: str) -> Path:
+    """The repository's rules, or a copy of them whose policy disables the given check ids."""
+    if not disable:
+        return ROOT / "rules"
+    rules = tmp / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    policy = rules / "policy.toml"
+    ids = [i.strip() for i in disable.split(",") if i.strip()]
+    text = re.sub(r"^disabled_checks = \[\]$", f"disabled_checks = {json.dumps(ids)}",
+                  policy.read_text(encoding="utf-8"), flags=re.M)
+    policy.write_text(text, encoding="utf-8")
+    return rules
+
+
+def _measure(wrk: str, args: argparse.Namespace, template: Path, cmd: list[str],
+             ready: str | None = None, **popen: Any) -> dict[str, float]:
+    """Start a server (`cmd`, with `{port}` filled in), warm it up, measure it, stop it."""
     port = free_port()
-    bare = subprocess.Popen([py, str(ROOT / "bench/bare_server.py"), str(port),
-                             str(args.workers)])
+    proc = subprocess.Popen([part.format(port=port) for part in cmd], **popen)
     try:
-        time.sleep(2)
+        if ready is None:
+            time.sleep(2)
+        else:
+            wait_ready(f"http://127.0.0.1:{port}{ready}")
         run_wrk(wrk, port, 2, args.connections, template)  # warm-up
-        results["bare aiohttp (parse only)"] = run_wrk(
-            wrk, port, args.seconds, args.connections, template)
+        return run_wrk(wrk, port, args.seconds, args.connections, template)
     finally:
-        bare.terminate()
-        bare.wait()
+        proc.terminate()
+        proc.wait()
 
-    db = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-    port = free_port()
-    rules = ROOT / "rules"
-    if args.disable:
-        rules = tmp / "rules"
-        shutil.copytree(ROOT / "rules", rules)
-        policy = rules / "policy.toml"
-        ids = [i.strip() for i in args.disable.split(",") if i.strip()]
-        text = re.sub(r"^disabled_checks = \[\]$", f"disabled_checks = {json.dumps(ids)}",
-                      policy.read_text(encoding="utf-8"), flags=re.M)
-        policy.write_text(text, encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": db, "LOG_LEVEL": "WARNING", "RULES_DIR": str(rules)}
-    env.pop("REDIS_URL", None)
-    svc = subprocess.Popen([py, "-m", "verifier", "serve", "--demo", "--port", str(port),
-                            "--workers", str(args.workers)], env=env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz")
-        run_wrk(wrk, port, 2, args.connections, template)
-        results["verifier /v1/postings/verify"] = run_wrk(
-            wrk, port, args.seconds, args.connections, template)
-    finally:
-        svc.terminate()
-        svc.wait()
 
+def _report(args: argparse.Namespace, db: str, results: dict[str, dict[str, float]]) -> None:
+    """Both measurements and the ratio of the service to the bare ceiling."""
     where = "sqlite" if db.startswith("sqlite") else db.split("@")[-1]
     disabled = "all but " + "+".join(SPINE_CHECKS) if args.spine_only else args.disable or "-"
     print(f"\nworkers={args.workers} connections={args.connections} "
@@ -174,6 +167,30 @@ def main() -> None:
     names = list(results)
     ratio = results[names[1]]["rps"] / max(results[names[0]]["rps"], 1.0)
     print(f"ratio verifier/bare: {ratio:.1%} (target >= 20%)")
+
+
+def main() -> None:
+    """Measure the bare ceiling and the service in one run; print both and the ratio."""
+    args = _options()
+    wrk = ensure_wrk()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-spine-"))
+    template = tmp / "posting.json"
+    template.write_text(_templates(args.mix))
+    py = sys.executable
+    results: dict[str, dict[str, float]] = {}
+    results["bare aiohttp (parse only)"] = _measure(
+        wrk, args, template, [py, str(ROOT / "bench/bare_server.py"), "{port}",
+                              str(args.workers)])
+
+    db = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+    env = {**os.environ, "DATABASE_URL": db, "LOG_LEVEL": "WARNING",
+           "RULES_DIR": str(_rules_dir(tmp, args.disable))}
+    env.pop("REDIS_URL", None)
+    results["verifier /v1/postings/verify"] = _measure(
+        wrk, args, template, [py, "-m", "verifier", "serve", "--demo", "--port", "{port}",
+                              "--workers", str(args.workers)],
+        ready="/readyz", env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _report(args, db, results)
 
 
 if __name__ == "__main__":
