@@ -1,4 +1,5 @@
-"""`verifier check`: nothing written without --record; every bad field of a line reported."""
+"""`verifier check`: nothing written without --record; every bad field of a line reported;
+evaluated as the portal given with --portal."""
 
 from __future__ import annotations
 
@@ -83,3 +84,44 @@ def test_check_without_a_database_says_so_and_creates_none(runner: CliRunner,
     rec = runner.invoke(main, ["check", str(_input(tmp_path)), "-o", str(out), "--record"])
     assert rec.exit_code == 1 and "error: no database at" in rec.output
     assert not (tmp_path / "xdg").exists()
+
+
+def _portals(url: str) -> tuple[set[str], set[str]]:
+    async def go() -> tuple[set[str], set[str]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return (set((await conn.execute(select(decisions.c.portal))).scalars()),
+                        set((await conn.execute(select(fingerprints.c.portal))).scalars()))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def test_check_evaluates_as_the_portal_it_is_given(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/live.db"
+    assert runner.invoke(main, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps(posting_dict(posting_id="a"), ensure_ascii=False) + "\n")
+    res = runner.invoke(main, ["check", str(first), "-o", str(tmp_path / "o1.jsonl"),
+                               "--database-url", url, "--record", "--portal", "zhaopin"])
+    assert res.exit_code == 0, res.output
+    # The fingerprint is kept under the portal the decision names, not a guessed one.
+    assert _portals(url) == ({"zhaopin"}, {"zhaopin"})
+    # The same job with other pay: on the same portal a repost, on another one inconsistent.
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps(posting_dict(posting_id="b", salary={
+        "text": "20k-30k", "min": 20000, "max": 30000, "unit": "month"}),
+        ensure_ascii=False) + "\n")
+    rules = {}
+    for portal in ("zhaopin", "liepin"):
+        out = tmp_path / f"{portal}.jsonl"
+        res = runner.invoke(main, ["check", str(again), "-o", str(out), "--database-url", url,
+                                   "--portal", portal])
+        assert res.exit_code == 0, res.output
+        decision = json.loads(out.read_text())
+        assert decision["portal"] == portal
+        rules[portal] = {f["rule"] for f in decision["findings"]}
+    assert "duplicate.inconsistent" not in rules["zhaopin"]
+    assert "duplicate.inconsistent" in rules["liepin"]

@@ -96,7 +96,7 @@ async def check_file(
                     out.write(orjson.dumps({"line": line, "error": item}) + b"\n")
                     continue
                 now = datetime.now(UTC)
-                ev = await engine.evaluate(item, now)
+                ev = await engine.evaluate(item, now, portal=portal)
                 received = PostingRecord.of(item)
                 d = build_decision(portal, item, received.content_hash, ev, now)
                 decisions.append(d)
