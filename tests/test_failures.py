@@ -114,21 +114,36 @@ async def test_postgres_database_missing_and_not_migrated(cli: CliRunner) -> Non
     told(res, "does not exist", "createdb")
     name = await create_pg_database()
     try:
-        res = await asyncio.to_thread(cli.invoke, main, ["audit", "verify", "--database-url",
-                                                         pg_url(name)])
-        told(res, "has no schema", "verifier db upgrade")
+        for args in (["audit", "verify"], ["registry", "get", "91220101MA13XQYL0T"],
+                     ["registry", "search", "华翰印务"], ["review", "export-labels"]):
+            res = await asyncio.to_thread(cli.invoke, main,
+                                          [*args, "--database-url", pg_url(name)])
+            told(res, "has no schema", "verifier db upgrade")
     finally:
         await drop_pg_database(name)
 
 
-def test_commands_never_create_a_database(cli: CliRunner, tmp_path: Path) -> None:
-    """From another directory, with no DATABASE_URL, `keys create` and `audit verify` say
-    there is no database there instead of making a new one."""
+USES_THE_DATABASE = [
+    ["keys", "create", "--role", "portal", "--name", "p"], ["keys", "list"],
+    ["keys", "revoke", "1"], ["keys", "rotate", "1"], ["audit", "verify"],
+    ["registry", "get", "91220101MA13XQYL0T"], ["registry", "search", "华翰印务"],
+    ["registry", "import", str(ROOT / "fixtures" / "corpus" / "registry.jsonl")],
+    ["review", "export-labels"], ["portals", "webhook", "show", "zhaopin"],
+    ["portals", "webhook", "set", "zhaopin", "https://example.org/hook"],
+    ["portals", "webhook", "disable", "zhaopin"],
+]
+
+
+@pytest.mark.parametrize("args", USES_THE_DATABASE, ids=" ".join)
+def test_commands_never_create_a_database(cli: CliRunner, tmp_path: Path,
+                                          args: list[str]) -> None:
+    """From another directory, with no DATABASE_URL, every command on the service's data
+    (reads and writes alike) says there is no database there instead of making a new one."""
     default = tmp_path / "xdg" / "posting-verifier" / "verifier.db"
-    for args in (["keys", "create", "--role", "portal", "--name", "p"], ["audit", "verify"],
-                 ["keys", "list"], ["keys", "revoke", "1"]):
-        told(cli.invoke(main, args), f"no database at {default}", "DATABASE_URL")
+    told(cli.invoke(main, args), f"no database at {default}", "DATABASE_URL",
+         "verifier db upgrade")
     assert not default.exists() and not (tmp_path / "var").exists()
+    assert not default.parent.exists() or not any(default.parent.iterdir())
 
 
 def test_default_database_is_per_user_not_per_directory(

@@ -186,12 +186,12 @@ def audit() -> None:
 @click.option("--database-url", default=None)
 def audit_verify(database_url: str | None) -> None:
     """Recompute the hash chain; name the first bad row; exit 1 if the log was altered."""
+    from verifier.commands import service_database
     from verifier.store.chain import verify_chain
-    from verifier.store.open import open_existing
 
     async def go() -> Any:
-        async with open_existing(settings_from(database_url=database_url).database_url) as eng:
-            return await verify_chain(eng)
+        async with service_database(database_url) as (engine, _redis):
+            return await verify_chain(engine)
 
     report = run(go())
     if report.ok:

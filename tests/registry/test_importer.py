@@ -207,6 +207,7 @@ def test_cli_import_get_search(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
     path = write(tmp_path, [HEADER, JILIN, BAD13])
     runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade", "--database-url", url]).exit_code == 0
     res = runner.invoke(main, ["registry", "import", str(path), "--mapping", str(SAMPLE_MAP),
                                "--database-url", url])
     assert res.exit_code == 1 and ":3: invalid code" in res.output

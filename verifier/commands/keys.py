@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from verifier.commands import service_database
 from verifier.failures import OperatorError
 
 ROLES = ["portal", "reviewer", "auditor", "admin"]
@@ -32,27 +30,6 @@ def parse_duration(text: str) -> timedelta:
 
 def _expiry(expires_in: str | None) -> datetime | None:
     return datetime.now(UTC) + parse_duration(expires_in) if expires_in else None
-
-
-@asynccontextmanager
-async def _opened(database_url: str | None) -> AsyncIterator[tuple[AsyncEngine, Any]]:
-    """The service's existing database (never a new one) and Redis when configured."""
-    from verifier.failures import settings_from
-    from verifier.store.open import open_existing
-
-    settings = settings_from(database_url=database_url)
-    redis = None
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0,
-                               socket_connect_timeout=1.0)
-    try:
-        async with open_existing(settings.database_url) as engine:
-            yield engine, redis
-    finally:
-        if redis is not None:
-            await redis.aclose()
 
 
 def _not_found(exc: Exception) -> OperatorError:
@@ -86,7 +63,7 @@ def create(role: str, name: str, expires_in: str | None, database_url: str | Non
     expires = _expiry(expires_in)
 
     async def go() -> str:
-        async with _opened(database_url) as (engine, _redis):
+        async with service_database(database_url) as (engine, _redis):
             return await create_key(engine, name, Role(role), expires_at=expires)
 
     try:
@@ -108,7 +85,7 @@ def list_(role: str | None, show_all: bool, as_json: bool, database_url: str | N
     from verifier.store.key_admin import list_keys
 
     async def go() -> list[Any]:
-        async with _opened(database_url) as (engine, _redis):
+        async with service_database(database_url) as (engine, _redis):
             return await list_keys(engine, role=role, include_revoked=show_all)
 
     infos = asyncio.run(go())
@@ -141,7 +118,7 @@ def revoke(key: str, database_url: str | None) -> None:
     from verifier.store.key_admin import revoke as do_revoke
 
     async def go() -> Any:
-        async with _opened(database_url) as (engine, redis):
+        async with service_database(database_url) as (engine, redis):
             return await do_revoke(engine, key, redis)
 
     try:
@@ -167,7 +144,7 @@ def rotate(key: str, grace: str, expires_in: str | None, database_url: str | Non
     expires = _expiry(expires_in)
 
     async def go() -> Any:
-        async with _opened(database_url) as (engine, redis):
+        async with service_database(database_url) as (engine, redis):
             return await do_rotate(engine, key, grace_td, expires, redis)
 
     try:

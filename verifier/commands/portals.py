@@ -7,20 +7,16 @@ from typing import Any
 
 import click
 
-from verifier.pipeline.offline import offline_resources
+from verifier.commands import service_database
 from verifier.review.webhooks import endpoints
-from verifier.settings import Settings
 
 _DB = click.option("--database-url", default=None, help="Database (default: configured one).")
 
 
 def _run(database_url: str | None, fn: Any) -> Any:
-    base = Settings()
-    settings = base.model_copy(update={"database_url": database_url}) if database_url else base
-
     async def go() -> Any:
-        async with offline_resources(settings) as res:
-            return await fn(res.engine)
+        async with service_database(database_url) as (engine, _redis):
+            return await fn(engine)
 
     return asyncio.run(go())
 

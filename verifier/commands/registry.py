@@ -13,13 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from verifier.commands import service_database
+from verifier.failures import settings_from
 from verifier.pack import RulePackError
 from verifier.settings import Settings
-
-
-def _settings(database_url: str | None) -> Settings:
-    base = Settings()
-    return base.model_copy(update={"database_url": database_url}) if database_url else base
 
 
 @click.group("registry")
@@ -40,7 +37,8 @@ def command() -> None:
               help="How many rejected rows to print.")
 def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | None,
             skip_bad: bool, database_url: str | None, show: int) -> None:
-    """Upsert a CSV/JSONL file of enterprise records by USCC, in one transaction."""
+    """Upsert a CSV/JSONL file of enterprise records by USCC, in one transaction (into the
+    service's database, which must exist: `verifier db upgrade` makes a new one)."""
     from verifier.registry import reference
     from verifier.registry.capital import CapitalParser
     from verifier.registry.importer import ImportFailed, parse_file
@@ -48,7 +46,8 @@ def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | N
     from verifier.registry.status import StatusMap
 
     err = Console(stderr=True)
-    settings = _settings(database_url)
+    settings = settings_from(database_url=database_url)
+    asyncio.run(_exists(settings))  # before reading a file that may take long
     try:
         chosen: Literal["csv", "jsonl"] = (
             "jsonl" if (fmt or "") == "jsonl" or (not fmt and file.suffix == ".jsonl") else "csv")
@@ -83,29 +82,21 @@ def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | N
     _summary(err, report)
 
 
+async def _exists(settings: Settings) -> None:
+    async with service_database(settings=settings):
+        pass
+
+
 async def _write(settings: Settings, parsed: Any, skip_bad: bool, err: Console) -> None:
     from verifier.registry.importer import bump_epoch, import_records
-    from verifier.store import migrate
-    from verifier.store.db import create_engine
 
-    engine = create_engine(settings.database_url)
-    redis = None
-    try:
-        await migrate.upgrade(engine)
+    async with service_database(settings=settings) as (engine, redis):
         with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("import", total=parsed.report.good)
             await import_records(engine, parsed, skip_bad=skip_bad,
                                  progress=lambda n: bar.advance(task, n))
-        if settings.redis_url:
-            from redis.asyncio import Redis
-
-            redis = Redis.from_url(settings.redis_url)
         await bump_epoch(engine, redis)
-    finally:
-        if redis is not None:
-            await redis.aclose()
-        await engine.dispose()
 
 
 def _summary(err: Console, report: Any) -> None:
@@ -130,17 +121,13 @@ def _summary(err: Console, report: Any) -> None:
 def get(uscc: str, database_url: str | None) -> None:
     """Print the record of one USCC (or 15-digit 注册号) as JSON."""
     from verifier.registry.uscc import normalize_code
-    from verifier.store.db import create_engine
     from verifier.store.registry_repo import RegistryRepo
 
     async def go() -> Any:
-        engine = create_engine(_settings(database_url).database_url)
-        try:
+        async with service_database(database_url) as (engine, _redis):
             repo = RegistryRepo(engine)
             code = normalize_code(uscc)
             return await (repo.get_by_regno(code) if len(code) == 15 else repo.get(code))
-        finally:
-            await engine.dispose()
 
     rec = asyncio.run(go())
     if rec is None:
@@ -156,15 +143,11 @@ def get(uscc: str, database_url: str | None) -> None:
 @click.option("--database-url", default=None)
 def search(name: str, limit: int, database_url: str | None) -> None:
     """Enterprises whose names match NAME (normalized exact, then 字号 similarity)."""
-    from verifier.store.db import create_engine
     from verifier.store.registry_repo import RegistryRepo
 
     async def go() -> Any:
-        engine = create_engine(_settings(database_url).database_url)
-        try:
+        async with service_database(database_url) as (engine, _redis):
             return await RegistryRepo(engine).search(name, limit)
-        finally:
-            await engine.dispose()
 
     hits = asyncio.run(go())
     if not hits:

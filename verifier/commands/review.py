@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import click
 
-from verifier.settings import Settings
+from verifier.failures import settings_from
 
 
 @click.group("review")
@@ -29,12 +28,12 @@ def export_labels_cmd(since: datetime | None, output: Path | None, database_url:
     """Write posting + final human outcome + reason as JSONL, readable by `verifier eval`."""
     import asyncio
 
+    from verifier.commands import service_database
     from verifier.commands.review_labels import ExportCount, export_labels
     from verifier.pack import RulePackError
     from verifier.review.config import ReviewConfig
-    from verifier.store.db import create_engine
 
-    base = Settings()
+    base = settings_from(database_url=database_url)
     try:
         cfg = ReviewConfig.load(rules_dir or base.rules_dir)
     except RulePackError as exc:
@@ -43,17 +42,13 @@ def export_labels_cmd(since: datetime | None, output: Path | None, database_url:
         sys.exit(1)
     when = since.replace(tzinfo=UTC) if since else None
 
-    async def go(out: IO[bytes]) -> ExportCount:
-        engine = create_engine(database_url or base.database_url)
-        try:
-            return await export_labels(engine, cfg, out, when)
-        finally:
-            await engine.dispose()
+    async def go() -> ExportCount:
+        async with service_database(settings=base) as (engine, _redis):
+            if output is None:
+                return await export_labels(engine, cfg, sys.stdout.buffer, when)
+            with output.open("wb") as fh:  # only once the database is there
+                return await export_labels(engine, cfg, fh, when)
 
-    if output is None:
-        count = asyncio.run(go(sys.stdout.buffer))
-    else:
-        with output.open("wb") as fh:
-            count = asyncio.run(go(fh))
+    count = asyncio.run(go())
     click.echo(f"wrote {count.written} labelled postings; left out {count.no_posting} "
                f"without a stored posting and {count.older} older versions", err=True)
