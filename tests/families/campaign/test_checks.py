@@ -36,6 +36,10 @@ OUT = "2022-06-01T08:00:00+08:00"
         ({}, [], []),
         ({"campaign": "2022-sme-100day", "submitted_at": IN, "experience": "3-5年"},
          ["campaign.experience_required"], ["百日招聘2022"]),
+        ({"campaign": "2022-sme-100day", "submitted_at": IN, "experience": "三年以上"},
+         ["campaign.experience_required"], ["百日招聘2022"]),  # Chinese numerals read here
+        ({"campaign": "2022-sme-100day", "submitted_at": IN, "experience": "实习1年"}, [],
+         ["百日招聘2022"]),
         ({"campaign": "2022-sme-100day", "submitted_at": IN, "experience": "经验不限"}, [],
          ["百日招聘2022"]),
         ({"campaign": "2022-sme-100day", "submitted_at": IN, "experience": "1年以下"}, [],

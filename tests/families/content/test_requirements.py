@@ -32,6 +32,9 @@ CASES: list[tuple[dict[str, Any], int | None]] = [
     ({"channel": "campus", "experience": "3-5年"}, 20),
     ({"channel": "campus", "experience": "1年以上"}, None),
     ({"channel": "campus", "experience": "应届毕业生"}, None),
+    ({"channel": "campus", "experience": "３-５年"}, 20),  # normalized: full-width digits read
+    # Arabic digits only here (the campaign family's parser also reads Chinese numerals).
+    ({"channel": "campus", "experience": "三年以上"}, None),
     ({"channel": "social", "experience": "5-10年"}, None),
 ]
 

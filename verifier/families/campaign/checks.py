@@ -185,6 +185,16 @@ class CampaignCheck(Check[Context]):
 
     @staticmethod
     def _experience(posting: Posting, ctx: Context) -> tuple[int, Span | None]:
+        """Years of work experience the posting asks for (0: none) and where.
+
+        The `experience` field first, read as submitted (not normalized), with ASCII digits or
+        Chinese numerals (三年, 十二年); nothing when it says 不限, 无, 应届, 在校, 实习, 以下,
+        以内 or 不要求. Else the normalized description (…年以上工作经验). The content family's
+        campus check reads the same field its own way (`verifier/families/content/
+        requirements.py`: normalized, Arabic digits only, fewer words meaning no
+        requirement). They stay two parsers: one that accepted both would move decisions (a
+        field of ３年以上 would become a finding here; 不要求3年 would lose one there).
+        """
         exp = posting.experience or ""
         if exp and not _NO_EXP.search(exp):
             m = _EXP_FIELD.search(exp)

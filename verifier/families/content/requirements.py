@@ -101,6 +101,15 @@ class RequirementsCheck(Check[Context]):
         return out
 
     def _campus(self, posting: Posting) -> list[Finding]:
+        """A campus posting whose `experience` field asks for `campus_max_years` or more.
+
+        The years are the first number before 年 in the normalized field, Arabic digits only;
+        nothing is read when the field says 不限, 应届, 以下 or 以内. The campaign family reads
+        the same field its own way (`verifier/families/campaign/checks.py`: Chinese numerals
+        too, on the text as submitted, more words meaning no requirement: 无, 在校, 实习,
+        不要求). They stay two parsers: one that accepted both would move decisions (a campus
+        posting asking 三年以上 would gain this finding; one asking 不要求3年 would lose it).
+        """
         if (posting.channel or "") not in self.params.campus_channels or not posting.experience:
             return []
         exp = normalize(posting.experience)
