@@ -6,6 +6,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.conftest import PORTAL
 from tests.factories import posting_dict
+from verifier.api.state import RESOURCES
 from verifier.obs import logs
+from verifier.store.tables import review_items
 
 Client = TestClient[Any, Any]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -166,3 +169,30 @@ async def test_review_queue_gauges_count_flagged_decisions(client: Client) -> No
     assert sample(data, "verifier_review_queue_depth", status="pending") == flagged
     assert sample(data, "verifier_review_queue_depth", status="claimed") == 0
     assert 0 <= sample(data, "verifier_review_oldest_pending_seconds") < 600
+
+
+async def test_review_queue_overdue_counts_open_items_past_their_due_time(
+    client: Client,
+) -> None:
+    """Counted in SQL at scrape time: open and past due; not an item due later, not a
+    resolved one however late it was."""
+    now = datetime.now(UTC)
+    items = [  # (id, status, kind, due)
+        ("late-pending", "pending", "flag", now - timedelta(hours=2)),
+        ("late-claimed-sample", "claimed", "sample", now - timedelta(minutes=1)),
+        ("due-later", "pending", "flag", now + timedelta(hours=3)),
+        ("late-but-resolved", "approved", "flag", now - timedelta(days=2)),
+        ("late-but-superseded", "superseded", "flag", now - timedelta(days=2)),
+    ]
+    async with client.app[RESOURCES].engine.begin() as conn:
+        await conn.execute(review_items.insert(), [
+            {"decision_id": i, "decision_seq": n, "portal": "zhaopin", "posting_id": i,
+             "status": status, "kind": kind, "created_at": due - timedelta(hours=24),
+             "due_at": due} for n, (i, status, kind, due) in enumerate(items, start=1)])
+    data = await scrape(client)
+    got = {(dict(labels)["status"], dict(labels)["kind"]): value
+           for (name, labels), value in data.items()
+           if name == "verifier_review_queue_overdue"}
+    assert got == {("pending", "flag"): 1, ("pending", "sample"): 0,
+                   ("claimed", "flag"): 0, ("claimed", "sample"): 1}
+    assert sample(data, "verifier_review_queue_depth", status="pending") == 2
