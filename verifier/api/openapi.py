@@ -4,118 +4,73 @@ from __future__ import annotations
 
 import html
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel, Field
 
 from verifier import __version__
 from verifier.api import openapi_registry, openapi_review, openapi_webhooks
-from verifier.models import BatchResult, Decision, Posting, PostingBatch, Problem, RulesCatalog
+from verifier.api.openapi_build import Operation, Reply, build
+from verifier.models import BatchResult, Decision, Posting, PostingBatch, RulesCatalog
 
-REF = "#/components/schemas/{model}"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+VERIFY_PROBLEMS = (400, 401, 403, 413, 415, 422, 503)
 
 
-def _problems(*codes: int) -> dict[str, Any]:
-    text = {400: "Malformed JSON", 401: "Missing or invalid API key", 403: "Wrong role",
-            404: "Not found",
-            409: "Conflict: the item's state or lease, or a posting id several portals use",
-            413: "Body too large", 415: "Not JSON",
-            422: "Invalid fields (each named in `errors`)", 503: "Decision log unavailable"}
-    return {str(c): {"description": text[c], "content": {
-        "application/problem+json": {"schema": _ref("Problem")}}} for c in codes}
+class DecisionParams(BaseModel):
+    """Parameters of `GET /v1/postings/{posting_id}/decision`."""
+
+    posting_id: Annotated[str, Field(min_length=1, max_length=128)]
+    portal: Annotated[str | None, Field(
+        description="reviewers, auditors, admins: whose posting (needed only when several "
+                    "portals use the posting id)")] = None
 
 
-def _json(name: str, desc: str) -> dict[str, Any]:
-    return {"description": desc, "content": {"application/json": {"schema": _ref(name)}}}
+OPERATIONS: list[Operation] = [
+    Operation("POST", "/v1/postings/verify", "verify", "Decide one posting before publishing it",
+              {200: Reply("The decision, committed to the log", Decision)}, VERIFY_PROBLEMS,
+              body=Posting),
+    Operation("POST", "/v1/postings/verify-batch", "verifyBatch", "Decide up to 500 postings",
+              {200: Reply("One decision per posting, in order", BatchResult)}, VERIFY_PROBLEMS,
+              body=PostingBatch),
+    Operation("GET", "/v1/postings/{posting_id}/decision", "getDecision",
+              "Latest decision for one of your postings",
+              {200: Reply("The latest decision", Decision)}, (401, 403, 404, 409, 422),
+              params=DecisionParams),
+    Operation("GET", "/v1/rules", "rules", "The rule catalog in force",
+              {200: Reply("Rules, severities, rules_version", RulesCatalog)}, (401,)),
+    Operation("POST", "/v1/admin/rules/reload", "reload",
+              "Reload the rule pack on every instance (admin)",
+              {200: Reply("Reloaded; the new rules_version")}, (401, 403, 422)),
+    Operation("GET", "/v1/audit/integrity", "integrity",
+              "Recompute the decision log's hash chain (auditor)",
+              {200: Reply("ok, rows, first bad row if any")}, (401, 403)),
+    Operation("GET", "/healthz", "healthz", "Process is alive", {200: Reply("alive")},
+              secured=False),
+    Operation("GET", "/readyz", "readyz", "Database reachable and rules loaded",
+              {200: Reply("ready"), 503: Reply("not ready")}, secured=False),
+    Operation("GET", "/metrics", "metrics", "Prometheus metrics of every worker",
+              {200: Reply("Prometheus text format", media="text/plain")}, secured=False),
+    Operation("GET", "/", "index", "Where to go from here (links to the docs)",
+              {200: Reply("service name and links")}, secured=False),
+    Operation("GET", "/openapi.json", "openapi", "This document",
+              {200: Reply("OpenAPI 3.1")}, secured=False),
+    Operation("GET", "/docs", "docs", "This document as a web page",
+              {200: Reply("HTML", media="text/html")}, secured=False),
+]
 
 
 @cache
 def spec() -> dict[str, Any]:
-    """The whole OpenAPI document."""
-    _, schemas = models_json_schema(
-        [(Posting, "validation"), (PostingBatch, "validation"), (Decision, "serialization"),
-         (BatchResult, "serialization"), (RulesCatalog, "serialization"),
-         (Problem, "serialization"), *openapi_review.MODELS],
-        ref_template=REF,
-    )
-    secured: list[dict[str, list[str]]] = [{"bearer": []}]
-
-    def body(name: str) -> dict[str, Any]:
-        return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-    paths: dict[str, Any] = {
-        "/v1/postings/verify": {"post": {
-            "summary": "Decide one posting before publishing it", "operationId": "verify",
-            "security": secured, "requestBody": body("Posting"),
-            "responses": {"200": _json("Decision", "The decision, committed to the log"),
-                          **_problems(400, 401, 403, 413, 415, 422, 503)}}},
-        "/v1/postings/verify-batch": {"post": {
-            "summary": "Decide up to 500 postings", "operationId": "verifyBatch",
-            "security": secured, "requestBody": body("PostingBatch"),
-            "responses": {"200": _json("BatchResult", "One decision per posting, in order"),
-                          **_problems(400, 401, 403, 413, 415, 422, 503)}}},
-        "/v1/postings/{posting_id}/decision": {"get": {
-            "summary": "Latest decision for one of your postings", "operationId": "getDecision",
-            "security": secured,
-            "parameters": [
-                {"name": "posting_id", "in": "path", "required": True,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": 128}},
-                {"name": "portal", "in": "query", "required": False,
-                 "description": "reviewers, auditors, admins: whose posting (needed only "
-                                "when several portals use the posting id)",
-                 "schema": {"type": "string"}}],
-            "responses": {"200": _json("Decision", "The latest decision"),
-                          **_problems(401, 403, 404, 409, 422)}}},
-        "/v1/rules": {"get": {
-            "summary": "The rule catalog in force", "operationId": "rules", "security": secured,
-            "responses": {"200": _json("RulesCatalog", "Rules, severities, rules_version"),
-                          **_problems(401)}}},
-        "/v1/admin/rules/reload": {"post": {
-            "summary": "Reload the rule pack on every instance (admin)", "operationId": "reload",
-            "security": secured,
-            "responses": {"200": {"description": "Reloaded; the new rules_version"},
-                          **_problems(401, 403, 422)}}},
-        "/v1/audit/integrity": {"get": {
-            "summary": "Recompute the decision log's hash chain (auditor)",
-            "operationId": "integrity", "security": secured,
-            "responses": {"200": {"description": "ok, rows, first bad row if any"},
-                          **_problems(401, 403)}}},
-        "/healthz": {"get": {"summary": "Process is alive", "operationId": "healthz",
-                             "responses": {"200": {"description": "alive"}}}},
-        "/readyz": {"get": {"summary": "Database reachable and rules loaded",
-                            "operationId": "readyz",
-                            "responses": {"200": {"description": "ready"},
-                                          "503": {"description": "not ready"}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics of every worker",
-                             "operationId": "metrics",
-                             "responses": {"200": {"description": "Prometheus text format",
-                                                   "content": {"text/plain": {
-                                                       "schema": {"type": "string"}}}}}}},
-    }
-    paths.update(openapi_webhooks.paths(secured, _problems, _json))
-    schemas["$defs"].update(openapi_webhooks.SCHEMAS)
-    paths.update(openapi_review.paths(_ref, _json, _problems, body))
-    paths.update(openapi_registry.paths(secured, _problems, _json))
-    schemas["$defs"].update(openapi_registry.schemas())
-    paths["/"] = {"get": {"summary": "Where to go from here (links to the docs)",
-                          "operationId": "index",
-                          "responses": {"200": {"description": "service name and links"}}}}
-    paths["/openapi.json"] = {"get": {"summary": "This document", "operationId": "openapi",
-                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}}
-    paths["/docs"] = {"get": {"summary": "This document as a web page", "operationId": "docs",
-                              "responses": {"200": {"description": "HTML",
-                                                    "content": {"text/html": {}}}}}}
+    """The whole OpenAPI document: every module's operations through one builder."""
+    paths, schemas = build([*OPERATIONS, *openapi_review.OPERATIONS,
+                            *openapi_registry.OPERATIONS, *openapi_webhooks.OPERATIONS])
     return {
         "openapi": "3.1.0",
         "info": {"title": "Posting Verifier", "version": __version__,
                  "description": "Decides whether a job posting is authentic before it is "
                                 "published: approve, flag for review, or reject, with evidence."},
         "paths": paths,
-        "components": {"schemas": schemas["$defs"],
+        "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

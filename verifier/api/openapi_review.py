@@ -1,11 +1,14 @@
-"""The review queue's part of the OpenAPI document (`/v1/review/*`, the notice)."""
+"""The review queue's operations (`/v1/review/*`, the notice), declared for
+`verifier.api.openapi_build`: bodies and answers are the models the handlers parse and
+return; the filters of the item list are the handler's own `ItemFilter`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from verifier.api.openapi_build import Operation, Reply
 from verifier.review.notice import Notice
 from verifier.review.schemas import (
     BulkResolveRequest,
@@ -13,6 +16,7 @@ from verifier.review.schemas import (
     ClaimRequest,
     ClaimResult,
     ItemDetail,
+    ItemFilter,
     ItemPage,
     LeaseRequest,
     NoteRequest,
@@ -22,112 +26,79 @@ from verifier.review.schemas import (
 )
 from verifier.review.stats import ReviewStats
 
-Mode = Literal["validation", "serialization"]
-MODELS: list[tuple[type[BaseModel], Mode]] = [
-    (ClaimRequest, "validation"), (LeaseRequest, "validation"),
-    (ResolveRequest, "validation"), (BulkResolveRequest, "validation"),
-    (NoteRequest, "validation"), (ItemPage, "serialization"), (ItemDetail, "serialization"),
-    (ClaimResult, "serialization"), (ReviewItem, "serialization"),
-    (ReviewEvent, "serialization"), (BulkResult, "serialization"),
-    (ReviewStats, "serialization"), (Notice, "serialization"),
+LEASE_PROBLEMS = (400, 401, 403, 404, 409, 415, 422)
+
+
+class ItemPath(BaseModel):
+    """The item of `/v1/review/items/{id}`."""
+
+    id: Annotated[str, Field(min_length=1, max_length=36)]
+
+
+class ItemsQuery(ItemFilter):
+    """Query of `GET /v1/review/items`: the filters, and the page."""
+
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+    limit: Annotated[int | None, Field(ge=1, le=500, description="page size (default 50)")] \
+        = None
+
+
+class StatsQuery(BaseModel):
+    """Query of `GET /v1/review/stats`."""
+
+    since: Annotated[str | None, Field(description="resolutions from this ISO 8601 time on "
+                                                   "(default: 30 days back)")] = None
+
+
+class NoticeParams(BaseModel):
+    """Parameters of `GET /v1/postings/{posting_id}/notice`."""
+
+    posting_id: Annotated[str, Field(min_length=1, max_length=128)]
+    portal: Annotated[str | None, Field(description="auditors and reviewers: whose posting")] \
+        = None
+
+
+def _item(action: str, op: str, summary: str, reply: Reply, body: type[BaseModel] | None,
+          *, status: int = 200, body_required: bool = True,
+          problems: tuple[int, ...] = LEASE_PROBLEMS) -> Operation:
+    return Operation("POST", f"/v1/review/items/{{id}}/{action}", op, summary, {status: reply},
+                     problems, params=ItemPath, body=body, body_required=body_required)
+
+
+OPERATIONS: list[Operation] = [
+    Operation("GET", "/v1/review/items", "reviewItems",
+              "Review items, filtered, in claim order, with counts (reviewer)",
+              {200: Reply("A page of items", ItemPage)}, (401, 403, 422), params=ItemsQuery),
+    Operation("GET", "/v1/review/items/{id}", "reviewItem",
+              "One item: decision, posting, events, notes, diff, earlier versions",
+              {200: Reply("The item", ItemDetail)}, (401, 403, 404, 422), params=ItemPath),
+    Operation("POST", "/v1/review/claim", "reviewClaimNext",
+              "Claim the next item by priority (a lease; 204 when none is left)",
+              {200: Reply("The item and its lease", ClaimResult),
+               204: Reply("No item matches")}, (400, 401, 403, 415, 422),
+              body=ClaimRequest, body_required=False),
+    _item("claim", "reviewClaim", "Claim this item", Reply("Leased", ClaimResult),
+          LeaseRequest, body_required=False),
+    _item("renew", "reviewRenew", "Extend your lease", Reply("Renewed", ClaimResult),
+          LeaseRequest, body_required=False),
+    _item("release", "reviewRelease", "Give the item back unresolved",
+          Reply("Released", ReviewItem), None, problems=(401, 403, 404, 409, 422)),
+    _item("resolve", "reviewResolve", "Approve or reject the item you hold a live lease on",
+          Reply("Resolved; logged in the decision chain", ReviewItem), ResolveRequest),
+    _item("notes", "reviewNote", "Add a note", Reply("The note", ReviewEvent), NoteRequest,
+          status=201),
+    Operation("POST", "/v1/review/resolve", "reviewBulkResolve",
+              "Resolve many items with one outcome and a bulk reason (admin)",
+              {200: Reply("Per id: resolved or why not", BulkResult)},
+              (400, 401, 403, 415, 422), body=BulkResolveRequest),
+    Operation("GET", "/v1/review/stats", "reviewStats",
+              "Queue depth, ages, overdue, handling, throughput, overturn rates, spot checks "
+              "(reviewer, auditor)",
+              {200: Reply("The figures", ReviewStats)}, (401, 403, 422), params=StatsQuery),
+    Operation("GET", "/v1/postings/{posting_id}/notice", "getNotice",
+              "Rectification notice (Chinese) of a refused posting",
+              {200: Reply("The notice", Notice)}, (401, 403, 404, 422), params=NoticeParams),
+    Operation("GET", "/v1/review/reasons", "reviewReasons",
+              "Reason codes in force (Chinese labels, allowed outcomes)",
+              {200: Reply("reasons")}, (401, 403)),
 ]
-_FILTERS: list[tuple[str, dict[str, Any]]] = [
-    ("status", {"enum": ["pending", "claimed", "approved", "rejected", "superseded"]}),
-    ("kind", {"enum": ["flag", "sample"]}),
-    ("portal", {"maxLength": 64}),
-    ("rule", {"description": "a rule id or a prefix of one (e.g. `keywords`)"}),
-    ("campaign", {"maxLength": 64}),
-    ("overdue", {"type": "boolean"}),
-    ("uscc", {"pattern": "^[0-9A-Z]{18}$", "description": "employer USCC"}),
-    ("cursor", {"description": "next_cursor of the previous page"}),
-    ("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
-]
-
-
-def paths(ref: Any, json: Any, problems: Any, body: Any) -> dict[str, Any]:
-    """Path items of the review routes, built with openapi.py's helpers."""
-    sec: list[dict[str, list[str]]] = [{"bearer": []}]
-    item_param = [{"name": "id", "in": "path", "required": True,
-                   "schema": {"type": "string", "maxLength": 36}}]
-
-    def post(summary: str, op: str, req: str | None, resp: str, desc: str,
-             *codes: int, optional: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"summary": summary, "operationId": op, "security": sec,
-                               "parameters": item_param,
-                               "responses": {"200": json(resp, desc), **problems(*codes)}}
-        if req is not None:
-            rb = body(req)
-            rb["required"] = not optional
-            out["requestBody"] = rb
-        return {"post": out}
-
-    lease_codes = (400, 401, 403, 404, 409, 415, 422)
-    return {
-        "/v1/review/items": {"get": {
-            "summary": "Review items, filtered, in claim order, with counts (reviewer)",
-            "operationId": "reviewItems", "security": sec,
-            "parameters": [{"name": n, "in": "query", "required": False,
-                            "schema": {"type": "string", **s}} for n, s in _FILTERS],
-            "responses": {"200": json("ItemPage", "A page of items"),
-                          **problems(401, 403, 422)}}},
-        "/v1/review/items/{id}": {"get": {
-            "summary": "One item: decision, posting, events, notes, diff, earlier versions",
-            "operationId": "reviewItem", "security": sec, "parameters": item_param,
-            "responses": {"200": json("ItemDetail", "The item"),
-                          **problems(401, 403, 404, 422)}}},
-        "/v1/review/claim": {"post": {
-            "summary": "Claim the next item by priority (a lease; 204 when none is left)",
-            "operationId": "reviewClaimNext", "security": sec,
-            "requestBody": {**body("ClaimRequest"), "required": False},
-            "responses": {"200": json("ClaimResult", "The item and its lease"),
-                          "204": {"description": "No item matches"},
-                          **problems(400, 401, 403, 415, 422)}}},
-        "/v1/review/items/{id}/claim": post(
-            "Claim this item", "reviewClaim", "LeaseRequest", "ClaimResult", "Leased",
-            *lease_codes, optional=True),
-        "/v1/review/items/{id}/renew": post(
-            "Extend your lease", "reviewRenew", "LeaseRequest", "ClaimResult", "Renewed",
-            *lease_codes, optional=True),
-        "/v1/review/items/{id}/release": post(
-            "Give the item back unresolved", "reviewRelease", None, "ReviewItem",
-            "Released", 401, 403, 404, 409, 422),
-        "/v1/review/items/{id}/resolve": post(
-            "Approve or reject the item you hold a live lease on", "reviewResolve",
-            "ResolveRequest", "ReviewItem", "Resolved; logged in the decision chain",
-            *lease_codes),
-        "/v1/review/items/{id}/notes": {"post": {
-            **post("Add a note", "reviewNote", "NoteRequest", "ReviewEvent", "",
-                   *lease_codes)["post"],
-            "responses": {"201": json("ReviewEvent", "The note"), **problems(*lease_codes)}}},
-        "/v1/review/resolve": {"post": {
-            "summary": "Resolve many items with one outcome and a bulk reason (admin)",
-            "operationId": "reviewBulkResolve", "security": sec,
-            "requestBody": body("BulkResolveRequest"),
-            "responses": {"200": json("BulkResult", "Per id: resolved or why not"),
-                          **problems(400, 401, 403, 415, 422)}}},
-        "/v1/review/stats": {"get": {
-            "summary": "Queue depth, ages, overdue, handling, throughput, overturn rates, "
-                       "spot checks (reviewer, auditor)",
-            "operationId": "reviewStats", "security": sec,
-            "parameters": [{"name": "since", "in": "query", "required": False,
-                            "description": "resolutions from this ISO 8601 time on "
-                                           "(default: 30 days back)",
-                            "schema": {"type": "string"}}],
-            "responses": {"200": json("ReviewStats", "The figures"),
-                          **problems(401, 403, 422)}}},
-        "/v1/postings/{posting_id}/notice": {"get": {
-            "summary": "Rectification notice (Chinese) of a refused posting",
-            "operationId": "getNotice", "security": sec,
-            "parameters": [
-                {"name": "posting_id", "in": "path", "required": True,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": 128}},
-                {"name": "portal", "in": "query", "required": False,
-                 "description": "auditors and reviewers: whose posting",
-                 "schema": {"type": "string"}}],
-            "responses": {"200": json("Notice", "The notice"),
-                          **problems(401, 403, 404, 422)}}},
-        "/v1/review/reasons": {"get": {
-            "summary": "Reason codes in force (Chinese labels, allowed outcomes)",
-            "operationId": "reviewReasons", "security": sec,
-            "responses": {"200": {"description": "reasons"}, **problems(401, 403)}}},
-    }

@@ -1,71 +1,89 @@
-"""OpenAPI paths of the admin webhook endpoints (merged into `verifier.api.openapi.spec`)."""
+"""The admin webhook endpoints' operations, declared for `verifier.api.openapi_build`."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated
 
-_TYPE: dict[str, Any] = {
-    "type": "string", "enum": ["decision.created", "decision.superseded", "review.resolved"]}
-_STATUS: dict[str, Any] = {"type": "string", "enum": ["pending", "delivered", "dead"]}
-_DELIVERY: dict[str, Any] = {"type": "object", "properties": {
-    "event_id": {"type": "string"}, "portal": {"type": "string"},
-    "type": _TYPE, "status": _STATUS,
-    "attempts": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"},
-    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-    "delivered_at": {"type": ["string", "null"], "format": "date-time"},
-    "last_status": {"type": ["integer", "null"]}, "last_error": {"type": ["string", "null"]}}}
-_PAGE = {"type": "object", "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
-    "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-    "next_cursor": {"type": ["string", "null"]}}}
-SCHEMAS: dict[str, Any] = {"WebhookDelivery": _DELIVERY, "WebhookDeliveryPage": _PAGE}
+from pydantic import BaseModel, Field
+
+from verifier.api.openapi_build import Operation, Reply
+from verifier.review.webhooks.deliveries import DeliveryStatus
+from verifier.review.webhooks.outbox import EventType
 
 
-def _q(name: str, desc: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": desc,
-            "schema": schema}
+class WebhookDelivery(BaseModel):
+    """One outbox event and where its delivery stands."""
+
+    event_id: str
+    portal: str
+    type: EventType
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_status: int | None
+    last_error: str | None
 
 
-def paths(secured: list[dict[str, list[str]]], problems: Any, json: Any) -> dict[str, Any]:
-    """The path items, built with the main document's helpers."""
-    filters = [
-        _q("portal", "only this portal's events", {"type": "string", "maxLength": 64}),
-        _q("type", "event type", _TYPE),
-        _q("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 500}),
-        _q("cursor", "next_cursor of the previous page", {"type": "string"})]
-    eid = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    return {
-        "/v1/admin/webhooks/deliveries": {"get": {
-            "summary": "Webhook events and their delivery state (admin)",
-            "operationId": "webhookDeliveries", "security": secured,
-            "parameters": [*filters, _q("status", "delivery state",
-                                        _STATUS)],
-            "responses": {"200": json("WebhookDeliveryPage", "Newest first, counts by status"),
-                          **problems(401, 403, 422)}}},
-        "/v1/admin/webhooks/deliveries/{event_id}": {"get": {
-            "summary": "One webhook event: body and every attempt (admin)",
-            "operationId": "webhookDelivery", "security": secured, "parameters": [eid],
-            "responses": {"200": {"description": "The event, its body and attempts"},
-                          **problems(401, 403, 404)}}},
-        "/v1/admin/webhooks/deliveries/{event_id}/redeliver": {"post": {
-            "summary": "Send one event again, same id and body (admin)",
-            "operationId": "webhookRedeliver", "security": secured, "parameters": [eid],
-            "responses": {"200": {"description": "Queued again"},
-                          **problems(401, 403, 404)}}},
-        "/v1/admin/webhooks/dead-letters": {"get": {
-            "summary": "Webhook events that used up their tries (admin)",
-            "operationId": "webhookDeadLetters", "security": secured, "parameters": filters,
-            "responses": {"200": json("WebhookDeliveryPage", "Dead letters, newest first"),
-                          **problems(401, 403, 422)}}},
-        "/v1/admin/webhooks/dead-letters/redeliver": {"post": {
-            "summary": "Send every dead letter again (admin)",
-            "operationId": "webhookRedeliverDead", "security": secured,
-            "parameters": [filters[0]],
-            "responses": {"200": {"description": "How many were queued again"},
-                          **problems(401, 403)}}},
-        "/v1/admin/webhooks/endpoints": {"get": {
-            "summary": "Portals' webhook endpoints, without secrets (admin)",
-            "operationId": "webhookEndpoints", "security": secured,
-            "responses": {"200": {"description": "portal, url, enabled, secret hint"},
-                          **problems(401, 403)}}},
-    }
+class WebhookDeliveryPage(BaseModel):
+    """A page of events, newest first, with counts by status."""
+
+    items: list[WebhookDelivery]
+    counts: dict[str, int]
+    next_cursor: str | None
+
+
+class DeadLetterQuery(BaseModel):
+    """Filters of the dead-letter list."""
+
+    portal: Annotated[str | None, Field(max_length=64, description="only this portal's events")] \
+        = None
+    type: Annotated[EventType | None, Field(description="event type")] = None
+    limit: Annotated[int | None, Field(ge=1, le=500, description="page size")] = None
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+
+
+class DeliveryQuery(DeadLetterQuery):
+    """Filters of the delivery list."""
+
+    status: Annotated[DeliveryStatus | None, Field(description="delivery state")] = None
+
+
+class PortalQuery(BaseModel):
+    """Which portal's dead letters."""
+
+    portal: Annotated[str | None, Field(max_length=64, description="only this portal's events")] \
+        = None
+
+
+class EventPath(BaseModel):
+    """The event of `/v1/admin/webhooks/deliveries/{event_id}`."""
+
+    event_id: str
+
+
+OPERATIONS: list[Operation] = [
+    Operation("GET", "/v1/admin/webhooks/deliveries", "webhookDeliveries",
+              "Webhook events and their delivery state (admin)",
+              {200: Reply("Newest first, counts by status", WebhookDeliveryPage)},
+              (401, 403, 422), params=DeliveryQuery),
+    Operation("GET", "/v1/admin/webhooks/deliveries/{event_id}", "webhookDelivery",
+              "One webhook event: body and every attempt (admin)",
+              {200: Reply("The event, its body and attempts")}, (401, 403, 404),
+              params=EventPath),
+    Operation("POST", "/v1/admin/webhooks/deliveries/{event_id}/redeliver", "webhookRedeliver",
+              "Send one event again, same id and body (admin)",
+              {200: Reply("Queued again")}, (401, 403, 404), params=EventPath),
+    Operation("GET", "/v1/admin/webhooks/dead-letters", "webhookDeadLetters",
+              "Webhook events that used up their tries (admin)",
+              {200: Reply("Dead letters, newest first", WebhookDeliveryPage)},
+              (401, 403, 422), params=DeadLetterQuery),
+    Operation("POST", "/v1/admin/webhooks/dead-letters/redeliver", "webhookRedeliverDead",
+              "Send every dead letter again (admin)",
+              {200: Reply("How many were queued again")}, (401, 403), params=PortalQuery),
+    Operation("GET", "/v1/admin/webhooks/endpoints", "webhookEndpoints",
+              "Portals' webhook endpoints, without secrets (admin)",
+              {200: Reply("portal, url, enabled, secret hint")}, (401, 403)),
+]

@@ -22,7 +22,8 @@ def storable(value: str) -> str:
 
 
 NoNul = AfterValidator(storable)
-RulePattern = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$", max_length=128)]
+RulePattern = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$", max_length=128,
+                                   description="a rule id or a prefix of one (e.g. `keywords`)")]
 PortalName = Annotated[str, Field(min_length=1, max_length=64), NoNul]
 Uscc = Annotated[str, Field(pattern=r"^[0-9A-Z]{18}$")]
 ItemId = Annotated[str, Field(min_length=1, max_length=36), NoNul]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 from sqlalchemy import func, select, update
@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.store.webhook_tables import webhook_attempts, webhook_outbox
 
 o = webhook_outbox
-STATUSES = ("pending", "delivered", "dead")
+DeliveryStatus = Literal["pending", "delivered", "dead"]
+STATUSES: tuple[str, ...] = get_args(DeliveryStatus)
 _LIST_COLS = (o.c.id, o.c.event_id, o.c.portal, o.c.event_type, o.c.status, o.c.attempts,
               o.c.created_at, o.c.next_attempt_at, o.c.delivered_at, o.c.last_status,
               o.c.last_error)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 from sqlalchemy import Connection, insert, select
@@ -28,7 +28,8 @@ from verifier.store.webhook_tables import webhook_endpoints, webhook_outbox
 DECISION_CREATED = "decision.created"
 DECISION_SUPERSEDED = "decision.superseded"
 REVIEW_RESOLVED = "review.resolved"
-EVENT_TYPES = (DECISION_CREATED, DECISION_SUPERSEDED, REVIEW_RESOLVED)
+EventType = Literal["decision.created", "decision.superseded", "review.resolved"]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 _NOTIFY = (Outcome.flag, Outcome.reject)
 
 
