@@ -102,3 +102,53 @@ async def test_thirty_bad_among_many_valid_concurrent_requests(client: Client) -
     assert await rows(client, fingerprints) == 570
     report = await verify_chain(client.app[RESOURCES].engine)
     assert report.ok and report.rows == 570, report
+
+
+REGISTRY_RECORD: dict[str, Any] = {
+    "uscc": "914403001922038216", "name": "华为技术有限公司", "status": "active",
+    "address": "深圳市龙岗区", "industry": "制造业", "business_scope": "通信设备",
+    "capital_raw": "403.4亿元", "staff_range": "10000人以上", "source": "test",
+    "former_names": ["深圳市华为技术有限公司", "华为"],
+    "recognitions": [{"tier": "zjtx", "batch": "第一批"}],
+    "lists": [{"list": "abnormal", "reason": "未按时公示年报"}],
+}
+
+
+@pytest.mark.parametrize(("key", "field"), [
+    ("name", "name"), ("address", "address"), ("business_scope", "business_scope"),
+    ("capital_raw", "capital"), ("source", "source"), ("former_names.1", "former_names[1]"),
+    ("recognitions.0.batch", "recognitions[0].batch"), ("lists.0.reason", "lists[0].reason"),
+])
+async def test_a_nul_in_a_registry_record_is_422_naming_it(
+    client: Client, key: str, field: str
+) -> None:
+    body = orjson_copy(REGISTRY_RECORD)
+    *parents, leaf = key.split(".")
+    node: Any = body
+    for p in parents:
+        node = node[int(p)] if isinstance(node, list) else node[p]
+    if isinstance(node, list):
+        node[int(leaf)] += f"{NUL}x"
+    else:
+        node[leaf] += f"{NUL}x"
+    ok = {**REGISTRY_RECORD, "uscc": "91110000802100433B", "name": "北京首钢股份有限公司"}
+    resp = await client.put("/v1/admin/registry/enterprises", json=[ok, body], headers=ADMIN)
+    assert resp.status == 422, await resp.text()
+    assert resp.content_type == "application/problem+json"
+    errors = (await resp.json())["errors"]
+    assert [(e["field"], e["type"]) for e in errors] == [
+        (f"enterprises[1].{field}", "nul_character")]
+    for code in ("914403001922038216", "91110000802100433B"):  # all or nothing
+        got = await client.get(f"/v1/admin/registry/enterprises/{code}", headers=ADMIN)
+        assert got.status == 404
+    resp = await client.put("/v1/admin/registry/enterprises", json=[ok, REGISTRY_RECORD],
+                            headers=ADMIN)
+    assert resp.status == 200, await resp.text()
+
+
+def orjson_copy(value: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy through JSON."""
+    import json
+
+    copied: dict[str, Any] = json.loads(json.dumps(value))
+    return copied

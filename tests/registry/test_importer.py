@@ -89,6 +89,18 @@ async def test_bad_rows_import_nothing_unless_skip_bad(
     assert report.committed and await RegistryRepo(engine).count() == len(rows) - 1
 
 
+async def test_a_nul_in_a_row_refuses_the_row_naming_its_column(
+    engine: AsyncEngine, tmp_path: Path, tables: tuple[StatusMap, CapitalParser]
+) -> None:
+    """PostgreSQL cannot store NUL: the row is bad like any other (SQLite and PostgreSQL)."""
+    path = write(tmp_path, [HEADER, JILIN, MIANYANG.replace(",汽车修理,", ",汽车\x00修理,")])
+    parsed = parse(path, tables)
+    assert [(p.line, p.column, p.kind) for p in parsed.report.rejected] == [
+        (3, "经营范围", "nul_character")]
+    report = await import_records(engine, parsed, skip_bad=True)
+    assert (report.committed, report.inserted) == (True, 1)
+
+
 def test_duplicates_identical_merged_differing_rejected(
     tmp_path: Path, tables: tuple[StatusMap, CapitalParser]
 ) -> None:

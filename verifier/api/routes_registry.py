@@ -79,7 +79,7 @@ async def upsert(request: web.Request) -> web.Response:
             continue
         rec, bad, _ = builder.build(i, item)
         errors.extend(FieldError(field=f"enterprises[{i}]" + (f".{p.column}" if p.column else ""),
-                                 message=p.reason, type="invalid") for p in bad)
+                                 message=p.reason, type=p.kind) for p in bad)
         if rec is not None:
             records.append(rec)
     if errors:

@@ -4,10 +4,12 @@ Used by the importer (CSV/JSONL through a mapping) and by the admin API (JSON re
 Codes go through `validate_uscc` (an invalid code is a bad row with the validator's reason;
 a flag-level issue such as the GB 11714 org-code check is only a warning), statuses through
 the status vocabulary (an unknown string is a bad row), capital through the capital parser.
+A value the database cannot store (a NUL character) makes the row bad, named by its column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +24,7 @@ from verifier.registry.uscc import validate_uscc
 
 _PASS_THROUGH = ("recognitions", "lists", "capital_cny", "capital_currency", "capital_amount")
 _RENAMES = {"status_raw": "status", "capital_raw": "capital"}
+NUL_REASON = "must not contain the NUL character (\\u0000): it cannot be stored"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class RowProblem:
     column: str | None = None
     value: str | None = None
     unknown_status: str | None = None
+    kind: str = "invalid"
+    """What kind of problem (`nul_character` for a value the database cannot store)."""
 
     def __str__(self) -> str:
         where = f" [{self.column}={self.value!r}]" if self.column else ""
@@ -109,6 +114,7 @@ class RowBuilder:
             for fld in _PASS_THROUGH:
                 if row.get(fld) is not None:
                     out[fld] = row[fld]
+        bad += self._unstorable(line, out)
         if bad:
             return None, bad, warn
         try:
@@ -116,6 +122,13 @@ class RowBuilder:
         except ValidationError as exc:
             return None, [RowProblem(line, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
                           for e in exc.errors()], warn
+
+    def _unstorable(self, line: int, out: dict[str, Any]) -> list[RowProblem]:
+        """A problem for each value the database cannot store (a NUL character: PostgreSQL
+        text refuses it), named by its column and, inside lists and objects, its place."""
+        return [RowProblem(line, NUL_REASON, self._column(_RENAMES.get(fld, fld)) + where,
+                           _shown(value), kind="nul_character")
+                for fld, top in out.items() for where, value in _nul_paths(top)]
 
     def _codes(self, line: int, row: dict[str, Any], out: dict[str, Any],
                bad: list[RowProblem], warn: list[RowProblem]) -> None:
@@ -182,6 +195,23 @@ class RowBuilder:
                                    self._column("capital"), str(raw)))
             return
         out.update(capital_amount=cap.amount, capital_currency=cap.currency, capital_cny=cap.cny)
+
+
+def _nul_paths(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """(place, string) of every string holding NUL in a JSON-like value."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, f"{where}[{i}]")
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 80 else value[:77] + "..."
 
 
 def _parse_date(raw: str, formats: list[str]) -> date | None:
