@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.api.conftest import ADMIN, PORTAL, PORTAL2, make_settings
 from tests.conftest import REDIS, free_port, need, redis_available
 from tests.factories import posting_dict
 from verifier.api.app import create_app
 from verifier.api.errors import ApiError, is_outage
-from verifier.api.limits import RateLimiter, check_json_shape
+from verifier.api.limits import RateLimiter, _walk, check_json_shape
 from verifier.store.db import Timeouts, create_engine
 
 Client = TestClient[Any, Any]
@@ -98,6 +100,37 @@ def test_json_shape_limits_name_the_field(body: Any, field: str, kind: str) -> N
     assert err.value.status == 422
     assert err.value.errors[0].field == field
     assert err.value.errors[0].type == kind
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.text(alphabet=":,[]{}ab\"", max_size=4),
+    lambda inner: st.lists(inner, max_size=5)
+    | st.dictionaries(st.text(alphabet=":,[{ab", max_size=3), inner, max_size=5),
+    max_leaves=40,
+)
+
+
+def _refusal(run: Any) -> tuple[str, str] | None:
+    try:
+        run()
+    except ApiError as exc:
+        return exc.errors[0].field, exc.errors[0].type
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=_JSON, depth=st.integers(2, 6), keys=st.integers(1, 6), values=st.integers(1, 40))
+def test_byte_count_shortcut_refuses_exactly_what_the_walk_refuses(
+    doc: Any, depth: int, keys: int, values: int
+) -> None:
+    """The byte-count bounds only ever skip bodies the full walk would accept: the check
+    refuses a body (naming the same field) if and only if walking its parsed form does."""
+    import orjson
+
+    body = orjson.dumps(doc)
+    assert _refusal(lambda: check_json_shape(body, depth, keys, values)) == _refusal(
+        lambda: _walk(doc, depth, keys, values))
 
 
 def test_json_too_many_values_and_recursion_past_the_parser() -> None:

@@ -114,35 +114,55 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
 def check_json_shape(body: bytes, max_depth: int, max_keys: int, max_values: int) -> None:
     """422 naming the field where the body nests deeper than `max_depth`, an object has more
     than `max_keys` keys, or the document holds more than `max_values` values. A body that
-    is not JSON passes (the model's parser reports it)."""
+    is not JSON passes (the model's parser reports it).
+
+    Most bodies are judged from byte counts alone: no container is deeper than the number of
+    `{` and `[`, no object has more keys than the body has `:`, and every value but the
+    first follows a `:`, `,` or `[` (characters inside strings only raise these bounds).
+    Only a body whose bounds exceed a limit is parsed and walked."""
+    colons = body.count(b":")
+    opens = body.count(b"[")
+    if (body.count(b"{") + opens <= max_depth and colons <= max_keys
+            and 1 + colons + opens + body.count(b",") <= max_values):
+        return
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if "depth limit" in str(exc) or "recursion" in str(exc).lower():
-            _too("(body)", f"Nested deeper than {max_depth} levels.", "too_deep")
+            _too(None, f"Nested deeper than {max_depth} levels.", "too_deep")
         return
+    _walk(doc, max_depth, max_keys, max_values)
+
+
+_Where = tuple["_Where | None", str | int] | None
+"""A value's place: its parent's place and its key or index (the path is built on error)."""
+
+
+def _walk(doc: Any, max_depth: int, max_keys: int, max_values: int) -> None:
     total = 0
-    stack: list[tuple[Any, str, int]] = [(doc, "", 1)]
+    stack: list[tuple[Any, _Where, int]] = [(doc, None, 1)]
     while stack:
-        value, path, depth = stack.pop()
+        value, where, depth = stack.pop()
         total += 1
         if total > max_values:
-            _too(path, f"The body holds more than {max_values} JSON values.", "too_many_values")
+            _too(where, f"The body holds more than {max_values} JSON values.", "too_many_values")
         if isinstance(value, dict):
             if depth > max_depth:
-                _too(path, f"Nested deeper than {max_depth} levels.", "too_deep")
+                _too(where, f"Nested deeper than {max_depth} levels.", "too_deep")
             if len(value) > max_keys:
-                _too(path, f"An object has more than {max_keys} fields.", "too_many_fields")
-            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1)
-                         for k, v in value.items())
+                _too(where, f"An object has more than {max_keys} fields.", "too_many_fields")
+            stack.extend((v, (where, k), depth + 1) for k, v in value.items())
         elif isinstance(value, list):
             if depth > max_depth:
-                _too(path, f"Nested deeper than {max_depth} levels.", "too_deep")
-            stack.extend((v, f"{path}.{i}" if path else str(i), depth + 1)
-                         for i, v in enumerate(value))
+                _too(where, f"Nested deeper than {max_depth} levels.", "too_deep")
+            stack.extend((v, (where, i), depth + 1) for i, v in enumerate(value))
 
 
-def _too(path: str, message: str, kind: str) -> None:
-    where = path[:200] or "(body)"
+def _too(at: _Where, message: str, kind: str) -> None:
+    parts: list[str] = []
+    while at is not None:
+        at, key = at
+        parts.append(str(key))
+    where = ".".join(reversed(parts))[:200] or "(body)"
     raise ApiError(422, "Invalid request", f"Invalid field(s): {where}: {message}",
                    [FieldError(field=where, message=message, type=kind)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import structlog
@@ -17,6 +18,8 @@ from verifier.obs.logs import route_structlog_to_stdlib
 HEADER = "X-Request-Id"
 route_structlog_to_stdlib()
 access = structlog.get_logger("verifier.access")
+_access_std = logging.getLogger("verifier.access")
+"""The standard logger behind `access`: its level decides whether a request is logged."""
 
 
 def route_of(request: web.Request) -> str:
@@ -34,7 +37,6 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Give the request an id (echoed in `X-Request-Id`), count and time it, log it."""
     rid = accept_request_id(request.headers.get(HEADER))
     token = REQUEST_ID.set(rid)
-    structlog.contextvars.bind_contextvars(request_id=rid)
     started = time.perf_counter()
     status = 500
     try:
@@ -52,13 +54,12 @@ async def observe_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         took = time.perf_counter() - started
         route = route_of(request)
-        metrics.REQUESTS.labels(request.method, route, str(status)).inc()
-        metrics.REQUEST_SECONDS.labels(request.method, route).observe(took)
-        who = request.get(PRINCIPAL)
-        access.info(
-            "request", method=request.method, path=request.path, route=route, status=status,
-            duration_ms=round(took * 1000, 3), remote=request.remote,
-            caller=who.name if who else None,
-        )
-        structlog.contextvars.unbind_contextvars("request_id")
+        metrics.observe_request(request.method, route, status, took)
+        if _access_std.isEnabledFor(logging.INFO):
+            who = request.get(PRINCIPAL)
+            access.info(
+                "request", method=request.method, path=request.path, route=route,
+                status=status, duration_ms=round(took * 1000, 3), remote=request.remote,
+                caller=who.name if who else None,
+            )
         REQUEST_ID.reset(token)

@@ -18,6 +18,8 @@ import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
+from verifier.obs.context import REQUEST_ID
+
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
 _KEY = re.compile(r"\b(pv_[a-z]+_)[A-Za-z0-9_\-]{8,}")
@@ -57,9 +59,19 @@ def _dumps(obj: MutableMapping[str, Any], **_kw: Any) -> str:
     return orjson.dumps(obj, default=str).decode()
 
 
+def add_request_id(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    """The id of the request being served, read when a record is made (not bound per request:
+    most requests log nothing at the configured level)."""
+    rid = REQUEST_ID.get()
+    if rid is not None:
+        event.setdefault("request_id", rid)
+    return event
+
+
 def _shared() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
@@ -71,7 +83,10 @@ def route_structlog_to_stdlib() -> None:
     if structlog.is_configured():
         return
     structlog.configure(
-        processors=[*_shared(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Dropped first when the logger's level is off: a record nobody will see (the access
+        # log at LOG_LEVEL=WARNING) costs a level check, not the processor chain.
+        processors=[structlog.stdlib.filter_by_level, *_shared(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +147,20 @@ def _check_child(check_id: str) -> Any:
 @cache
 def _fact_child(name: str, result: str) -> Any:
     return FACT_SECONDS.labels(family=name, result=result)
+
+
+@lru_cache(maxsize=1024)
+def _request_children(method: str, route: str, status: int) -> tuple[Any, Any]:
+    return (REQUESTS.labels(method, route, str(status)),
+            REQUEST_SECONDS.labels(method, route))
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one served request and record its latency (labelled children are looked up
+    once per method, route and status: routes are patterns, never raw paths)."""
+    count, latency = _request_children(method, route, status)
+    count.inc()
+    latency.observe(seconds)
 
 
 def observe_check(check_id: str, seconds: float) -> None:

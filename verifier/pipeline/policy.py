@@ -116,6 +116,7 @@ class Policy:
         self._exact = {k: v for k, v in config.rules.items() if not _is_glob(k)}
         self._globs = [(k, v) for k, v in config.rules.items() if _is_glob(k)]
         self._cache: dict[str, RuleOverride | None] = {}
+        self._combos: dict[str, frozenset[int]] = {}
 
     def override(self, rule: str) -> RuleOverride | None:
         """The override in force for a rule id (exact beats glob; first glob wins)."""
@@ -175,11 +176,21 @@ class Policy:
             return f
         return f.model_copy(update={"severity": severity, "score": score, "shadow": shadow})
 
+    def _combinations_of(self, rule: str) -> frozenset[int]:
+        """Indices of the combinations whose patterns match `rule`, matched once per rule id
+        (a pack has a few hundred rule ids; every posting asked this for each finding)."""
+        got = self._combos.get(rule)
+        if got is None:
+            got = frozenset(i for i, c in enumerate(self.config.combination)
+                            if any(fnmatch.fnmatchcase(rule, p) for p in c.rules))
+            self._combos[rule] = got
+        return got
+
     def _combinations(self, findings: list[Finding]) -> list[Finding]:
         out: list[Finding] = []
         live = [f for f in findings if not f.shadow]
-        for combo in self.config.combination:
-            hits = [f for f in live if any(fnmatch.fnmatchcase(f.rule, p) for p in combo.rules)]
+        for i, combo in enumerate(self.config.combination):
+            hits = [f for f in live if i in self._combinations_of(f.rule)]
             families = sorted({_family(f.rule) for f in hits})
             if len(families) >= combo.min_families:
                 rule = f"policy.combination.{combo.name}"
