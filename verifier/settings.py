@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     """How long a claimed event stays with its worker before another may send it."""
     webhook_poll_s: Annotated[float, Field(gt=0)] = Field(
         default=1.0, validation_alias=_env("WEBHOOK_POLL_S"))
+    lease_sweep_s: Annotated[float, Field(ge=0)] = Field(
+        default=15.0, validation_alias=_env("LEASE_SWEEP_S"))
+    """How often each worker returns run-out review leases to the queue and records their
+    expiry (0: only reads and claims do, lazily)."""
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,10 +21,13 @@ REVIEWER = {"Authorization": "Bearer demo-reviewer-key"}
 
 
 def make_settings(db_url: str, redis_url: str | None, **extra: Any) -> Settings:
-    """Test settings: demo keys, the repo's rules, fast epoch polling."""
+    """Test settings: demo keys, the repo's rules, fast epoch polling, no lease sweeper
+    (tests that move the review clock expire leases when they read; the sweeper's own tests
+    turn it on)."""
     return Settings.model_validate({
         "DATABASE_URL": db_url, "REDIS_URL": redis_url, "RULES_DIR": str(ROOT / "rules"),
-        "DEMO": True, "DEMO_REGISTRY": False, "EPOCH_POLL_S": 0.2, **extra,
+        "DEMO": True, "DEMO_REGISTRY": False, "EPOCH_POLL_S": 0.2, "LEASE_SWEEP_S": 0,
+        **extra,
     })
 
 

@@ -1,5 +1,6 @@
 """Reviewer endpoints (`/v1/review/*`): list, claim, renew, release, resolve, notes, bulk
-resolve, stats; thin over `verifier.review.service.ReviewService`."""
+resolve, stats; thin over `verifier.review.service.ReviewService`. `setup` also runs the
+lease sweeper (`verifier.review.sweeper`) while the app serves."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
-from verifier.api.state import REVIEW
+from verifier.api.state import REVIEW, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.review.schemas import (
     BulkResolveRequest,
@@ -24,16 +25,33 @@ from verifier.review.schemas import (
     ReviewError,
 )
 from verifier.review.service import ReviewService
+from verifier.review.sweeper import LeaseSweeper
 from verifier.store.keys import Principal
 
 routes = web.RouteTableDef()
+SWEEPER = web.AppKey("lease_sweeper", LeaseSweeper)
 M = TypeVar("M", bound=BaseModel)
 ITEM = "/v1/review/items/{id}"
 
 
 def setup(app: web.Application) -> None:
-    """Register the review routes."""
+    """Register the review routes; sweep run-out leases while the app serves."""
     app.add_routes(routes)
+    app.on_startup.append(_start_sweeper)
+    app.on_shutdown.append(_stop_sweeper)
+
+
+async def _start_sweeper(app: web.Application) -> None:
+    interval = app[SETTINGS].lease_sweep_s
+    if interval > 0:
+        sweeper = LeaseSweeper(app[REVIEW], interval)
+        await sweeper.start()
+        app[SWEEPER] = sweeper
+
+
+async def _stop_sweeper(app: web.Application) -> None:
+    if SWEEPER in app:
+        await app[SWEEPER].close()
 
 
 def _svc(request: web.Request) -> ReviewService:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+import orjson
+from sqlalchemy import ColumnElement, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from verifier.models import Outcome, Resolution
@@ -39,6 +40,8 @@ from verifier.store.tables import review_events, review_items
 
 c = review_items.c
 Clock = Callable[[], datetime]
+EXPIRE_BATCH = 100
+"""Leases expired per transaction: short transactions, few rows locked at a time."""
 
 
 def _now() -> datetime:
@@ -61,31 +64,51 @@ class ReviewQueue:
             return cfg.lease
         return min(timedelta(minutes=minutes), cfg.max_lease)
 
-    async def expire_leases(self) -> int:
+    async def expire_leases(self, *, batch: int = EXPIRE_BATCH) -> int:
         """Return items whose lease ran out to the queue, one `expired` event each (named
-        after the reviewer who held it). Safe to run from every instance at once."""
+        after the reviewer who held it); how many. Reads call it (lazily, so a read never
+        shows a stale lease) and so does the sweeper (`verifier.review.sweeper`), from every
+        instance at once: see `_expire_batch`."""
         now = self.clock()
-        async with self.engine.connect() as conn:
-            any_due = (await conn.execute(select(c.decision_id).where(
-                c.status == "claimed", c.lease_until <= now).limit(1))).first()
+        async with self.engine.connect() as conn:  # most reads find none: no write lock
+            any_due = (await conn.execute(select(c.decision_id).where(*_expired(now))
+                                          .limit(1))).first()
             await conn.rollback()
         if any_due is None:
             return 0
+        total = 0
+        while True:
+            done = await self._expire_batch(now, batch)
+            total += done
+            if done < batch:
+                return total
+
+    async def _expire_batch(self, now: datetime, batch: int) -> int:
+        """Expire up to `batch` leases that ran out by `now`, in one short transaction.
+
+        The rows are taken `FOR UPDATE SKIP LOCKED` on PostgreSQL: a row another instance's
+        sweeper, read or claim is working on is skipped, never waited for, and once that
+        transaction commits the row is no longer a claimed one with a lease in the past, so
+        each expiry is recorded exactly once however many instances sweep. SQLite runs the
+        same statement without the lock clause; its BEGIN IMMEDIATE write lock serializes
+        the transactions instead. The UPDATE re-checks the state, and only the rows it
+        changed get an event. Returns how many rows were taken (a full batch: look again)."""
         async with self.engine.begin() as conn:
-            due = (await conn.execute(
-                select(c.decision_id, c.claimed_by, c.lease_until)
-                .where(c.status == "claimed", c.lease_until <= now)
-                .with_for_update(skip_locked=True))).all()
+            due = {r.decision_id: r for r in (await conn.execute(
+                select(c.decision_id, c.claimed_by, c.lease_until).where(*_expired(now))
+                .order_by(c.lease_until, c.decision_id).limit(batch)
+                .with_for_update(skip_locked=True))).all()}
             if not due:
                 return 0
-            await conn.execute(update(review_items).where(
-                c.decision_id.in_([r.decision_id for r in due]), c.status == "claimed",
-                c.lease_until <= now).values(status="pending", claimed_by=None,
-                                             claimed_at=None, lease_until=None))
-            await conn.execute(insert(review_events), [
-                event_row(r.decision_id, "expired", r.claimed_by or "unknown", now,
-                          lease_until=_iso(r.lease_until))
-                for r in due])
+            changed = (await conn.execute(
+                update(review_items).where(c.decision_id.in_(list(due)), *_expired(now))
+                .values(status="pending", claimed_by=None, claimed_at=None, lease_until=None)
+                .returning(c.decision_id))).scalars().all()
+            if changed:
+                await conn.execute(insert(review_events), [
+                    event_row(i, "expired", due[i].claimed_by or "unknown", now,
+                              lease_until=_iso(due[i].lease_until))
+                    for i in sorted(changed)])
         return len(due)
 
     async def claim_next(self, who: str, req: ClaimRequest) -> ClaimResult | None:
@@ -129,6 +152,8 @@ class ReviewQueue:
                                        f"{live.expires_at.isoformat()}.")
             if row.status not in OPEN:
                 raise ReviewError(409, _closed(row))
+            if live is None:
+                await _expire_locked(conn, row, now)
             row = (await conn.execute(
                 update(review_items).where(c.decision_id == item_id)
                 .values(status="claimed", claimed_by=who, claimed_at=now, lease_until=until)
@@ -214,6 +239,8 @@ class ReviewQueue:
                 if skip is not None:
                     results[item_id] = BulkOutcome(id=item_id, resolved=False, detail=skip)
                     continue
+                if row is not None and lease_of(row, now) is None:
+                    await _expire_locked(conn, row, now)
                 done, head = await self._settle(conn, head, item_id, who, outcome, reason,
                                                 req.note, now, bulk=True)
                 results[item_id] = BulkOutcome(id=item_id, resolved=True,
@@ -276,7 +303,7 @@ class ReviewQueue:
             raise ReviewError(409, _closed(row))
         until = utc(row.lease_until)
         if row.status != "claimed" or row.claimed_by is None or until is None:
-            raise ReviewError(409, f"Item {item_id} is not claimed: claim it first.")
+            raise ReviewError(409, await _not_claimed(conn, item_id, who))
         if row.claimed_by != who:
             state = "held" if until > now else "was held (lease expired)"
             raise ReviewError(409, f"Item {item_id} {state} by {row.claimed_by}, not by you.")
@@ -290,6 +317,37 @@ class ReviewQueue:
         if item.lease is None:  # pragma: no cover - a fresh lease is live
             raise ReviewError(409, "The lease ended before it could be returned.")
         return ClaimResult(item=item, lease=item.lease)
+
+
+async def _not_claimed(conn: AsyncConnection, item_id: str, who: str) -> str:
+    """Why `who` cannot act on an unclaimed item: their lease ran out (whoever recorded the
+    expiry: a read, a claim or the sweeper), or nobody holds it."""
+    e = review_events.c
+    last = (await conn.execute(select(e.kind, e.actor, e.data).where(e.item_id == item_id)
+                               .order_by(e.id.desc()).limit(1))).first()
+    if last is not None and last.kind == "expired" and last.actor == who:
+        until = orjson.loads(last.data).get("lease_until", "?")
+        return f"Your lease on item {item_id} expired at {until}: claim it again."
+    return f"Item {item_id} is not claimed: claim it first."
+
+
+async def _expire_locked(conn: AsyncConnection, row: Row[Any], now: datetime) -> None:
+    """Record the run-out lease of an item this transaction holds locked (nothing if it is
+    not claimed): an action that takes it over records the expiry itself, so the history
+    never shows a claim or resolution over another's lease, and no sweeper or read records
+    it again (the row is no longer a claimed one with a lease in the past)."""
+    if row.status != "claimed":
+        return
+    await conn.execute(update(review_items).where(c.decision_id == row.decision_id).values(
+        status="pending", claimed_by=None, claimed_at=None, lease_until=None))
+    await conn.execute(insert(review_events).values(event_row(
+        row.decision_id, "expired", row.claimed_by or "unknown", now,
+        lease_until=_iso(row.lease_until))))
+
+
+def _expired(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A claimed item whose lease ran out by `now`."""
+    return c.status == "claimed", c.lease_until <= now
 
 
 def _closed(row: Row[Any]) -> str:
