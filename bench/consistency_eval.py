@@ -38,14 +38,14 @@ NEW_RULES = ["content.title_mismatch", "content.requirements_implausible",
 
 
 def shadow_pack(dst: Path) -> Path:
-    """A copy of rules/ with every new rule in shadow mode."""
+    """A copy of rules/ with every new rule in shadow mode (set in its declaration)."""
     shutil.copytree(ROOT / "rules", dst)
-    with (dst / "policy.toml").open("a", encoding="utf-8") as f:
-        f.write("\n# consistency_eval: issue #6 rules off\n")
-        for rule in ["content.title_mismatch", "content.requirements_implausible",
-                     "content.headcount_vs_size", "content.scope_mismatch",
-                     "content.region_mismatch", "content.profile_is_ad", "duplicate.*"]:
-            f.write(f'[rules."{rule}"]\nshadow = true\n')
+    for family in ("content", "duplicate"):
+        path = dst / family / "rules.toml"
+        text = path.read_text(encoding="utf-8")
+        for rule in NEW_RULES:
+            text = text.replace(f'id = "{rule}"\n', f'id = "{rule}"\nshadow = true\n')
+        path.write_text(text, encoding="utf-8")
     return dst
 
 

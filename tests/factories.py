@@ -66,3 +66,11 @@ def load_check(klass: type[C], rules: Path = RULES) -> C:
     check = klass.load(pack)
     assert pack.issues == [], pack.issues
     return check
+
+
+def declared(check: C, rules: Path = RULES) -> C:
+    """A check built by hand (other params), given its rules' declarations from the pack."""
+    pack = PackReader(rules)
+    check.rules = type(check).declared(pack)
+    assert pack.issues == [], pack.issues
+    return check

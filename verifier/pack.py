@@ -12,14 +12,15 @@ import hashlib
 import io
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def locate(text: str, loc: Sequence[str | int]) -> int:
             continue
         key = re.compile(
             r"^\s*(\[\[?\s*(?:[\w.\"-]+\.)?" + re.escape(part) + r"\s*\]\]?|\"?"
-            + re.escape(part) + r"\"?\s*=)"
+            + re.escape(part) + r"\"?(?:\.[\w\"-]+)*\s*=)"
         )
         for i in range(pos, len(lines)):
             if key.match(lines[i]):
@@ -82,6 +83,7 @@ class PackReader:
         self.root = root
         self.files: dict[str, bytes] = {}
         self.issues: list[RuleIssue] = []
+        self._memo: dict[str, object] = {}
 
     # -- raw access ---------------------------------------------------------------
     def exists(self, rel: str) -> bool:
@@ -111,6 +113,13 @@ class PackReader:
     def fail(self, rel: str, line: int, message: str) -> None:
         """Record a problem."""
         self.issues.append(RuleIssue(rel, line, message))
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """What several loaders read from this reader (a family's rule declarations), built
+        once: its problems are recorded once."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return cast("T", self._memo[key])
 
     # -- TOML ---------------------------------------------------------------------
     def toml(self, rel: str) -> tuple[dict[str, Any], str] | None:

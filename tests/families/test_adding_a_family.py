@@ -1,8 +1,9 @@
 """docs/adding-a-family.md, executed: a toy family added from outside the engine.
 
 The family's package is written to a temporary directory put on `verifier.families`'
-search path and its data to a copy of `rules/`; neither the engine nor the catalog is
-edited, and the new family's rule fires, is listed by the catalog and is fingerprinted.
+search path and its data (its rule's declaration and its params) to a copy of `rules/`;
+neither the engine nor the catalog is edited, and the new family's rule fires as declared,
+is listed by the catalog and is fingerprinted.
 """
 
 from __future__ import annotations
@@ -24,7 +25,18 @@ from verifier.pipeline.engine import Engine
 ROOT = RULES
 
 TOY_INIT = '''
-"""Toy family: postings whose title shouts (`toy.*`). Reads `rules/toy/toy.toml`."""
+"""Toy family: postings whose title shouts (`toy.*`). Reads `rules/toy/toy.toml`; its rules
+are declared in `rules/toy/rules.toml`."""
+'''
+
+TOY_RULES = '''
+# The toy family's rules (verifier/families/toy/).
+[[rule]]
+id = "toy.shouting"
+severity = "flag"
+score = 30
+description = "标题感叹号过多。"
+message = "标题含{marks}个感叹号。"
 '''
 
 TOY_CHECKS = '''
@@ -36,8 +48,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Span
 
 
 class ToyParams(BaseModel):
@@ -55,9 +68,7 @@ class ShoutingCheck(Check[Context]):
     version = "1"
     Params = ToyParams
     params_file = "toy/toy.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "toy.shouting": RuleSpec(Severity.flag, "标题感叹号过多。", score=30),
-    }
+    emits: ClassVar[Emits] = {"toy.shouting": says("marks")}
     params: ToyParams
 
     def check(self, ctx: Context) -> list[Finding]:
@@ -67,14 +78,14 @@ class ShoutingCheck(Check[Context]):
         if len(marks) <= self.params.max_marks:
             return []
         spans = [Span(field="title", start=i, end=i + 1, text=title[i]) for i in marks]
-        return [self.finding("toy.shouting", f"标题含{len(marks)}个感叹号。", spans=spans,
+        return [self.finding("toy.shouting", fill={"marks": len(marks)}, spans=spans,
                              data={"value": len(marks), "threshold": self.params.max_marks})]
 '''
 
 
 @pytest.fixture
 def toy_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A rules copy with `rules/toy/toy.toml`, and the toy package on the families path."""
+    """A rules copy with `rules/toy/`, and the toy package on the families path."""
     pkg = tmp_path / "pkgs" / "toy"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text(textwrap.dedent(TOY_INIT))
@@ -83,6 +94,7 @@ def toy_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     shutil.copytree(ROOT, rules)
     (rules / "toy").mkdir()
     (rules / "toy" / "toy.toml").write_text("max_marks = 2\n")
+    (rules / "toy" / "rules.toml").write_text(textwrap.dedent(TOY_RULES))
     monkeypatch.setattr(verifier.families, "__path__",
                         [*verifier.families.__path__, str(tmp_path / "pkgs")])
     yield rules
@@ -94,10 +106,11 @@ async def test_toy_family_is_discovered_and_decides(toy_family: Path) -> None:
     """The new family's check is loaded, its rule listed, and it fires through the engine."""
     catalog = Catalog.load(toy_family)
     assert "toy" in {c.id for c in catalog.checks}
-    assert any(r.id == "toy.shouting" and r.check == "toy" for r in catalog.rule_infos())
+    (info,) = [r for r in catalog.rule_infos() if r.id == "toy.shouting"]
+    assert (info.check, info.severity, info.description) == ("toy", "flag", "标题感叹号过多。")
     ev = await Engine(catalog).evaluate(make_posting(title="高薪急聘!!!"))
     (found,) = [f for f in ev.findings if f.rule == "toy.shouting"]
-    assert (found.severity, found.score) == ("flag", 30)
+    assert (found.severity, found.score, found.message) == ("flag", 30, "标题含3个感叹号。")
     assert [s.start for s in found.evidence.spans] == [4, 5, 6]
     assert found.evidence.data == {"value": 3, "threshold": 2}
     quiet = await Engine(catalog).evaluate(make_posting(title="高薪急聘!"))
@@ -113,3 +126,33 @@ def test_toy_family_data_is_validated_and_fingerprinted(toy_family: Path) -> Non
     with pytest.raises(RulePackError) as err:
         Catalog.load(toy_family)
     assert any(i.file == "toy/toy.toml" and i.line == 2 for i in err.value.issues)
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ('id = "toy.shouting"', 'id = "toy.whispering"', "'toy.whispering': no check of family"),
+    ('id = "toy.shouting"', 'id = "content.shouting"', "outside family 'toy'"),
+    ("{marks}", "{count}", "{count}, which the check does not fill"),
+    ('severity = "flag"', 'severity = "loud"', "severity"),
+    ('score = 30', 'score = 30\ncolour = "red"', "colour"),
+])
+def test_toy_rules_are_held_to_the_check(toy_family: Path, old: str, new: str,
+                                         says: str) -> None:
+    """A declaration the family cannot emit, outside its prefix, whose message the check
+    cannot fill, or that is not valid is refused with file and line."""
+    path = toy_family / "toy" / "rules.toml"
+    text = path.read_text(encoding="utf-8").replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError) as err:
+        Catalog.load(toy_family)
+    hits = [i for i in err.value.issues if i.file == "toy/rules.toml" and says in i.message]
+    assert hits and all(i.line > 0 for i in hits), err.value.issues
+
+
+def test_toy_rule_undeclared_is_refused(toy_family: Path) -> None:
+    """A rule the check emits that its family's file does not declare is refused."""
+    (toy_family / "toy" / "rules.toml").write_text(textwrap.dedent(TOY_RULES).replace(
+        "toy.shouting", "toy.whispering"))
+    with pytest.raises(RulePackError) as err:
+        Catalog.load(toy_family)
+    assert "toy/rules.toml:0: rule 'toy.shouting' (emitted by check 'toy') is not declared" in [
+        str(i) for i in err.value.issues]

@@ -46,8 +46,8 @@ def test_fingerprint_changes_with_data(pack: Path) -> None:
         (CONTENT, "min_description_chars = 30\nmax_headcount = \n", f"{CONTENT}:2"),
         (CONTENT, "min_description_chars = 30\ncolour = 1\n", f"{CONTENT}:2: colour"),
         (CONTENT, "min_description_chars = -1\n", f"{CONTENT}:1"),
-        ("policy.toml", "flag_threshold = 60\n[rules.\"no.such.rule\"]\nshadow = true\n",
-         "policy.toml:2: rule 'no.such.rule' matches no known rule"),
+        ("policy.toml", "flag_threshold = 60\n[rules.\"content.missing.pay\"]\nshadow = true\n",
+         "policy.toml:2: rules: a rule's severity, score and shadow are declared with the rule"),
         ("policy.toml", "flag_threshold = 60\nflag_threshold = 70\n", "policy.toml:2"),
         ("campaign/campaigns.toml",
          '[[campaign]]\nid = "a"\nname = "A"\ntag = "A"\n[[campaign.phase]]\nname = "1"\n'
@@ -80,11 +80,17 @@ def test_duplicate_check_ids_refused(pack: Path) -> None:
         Catalog.load(pack, [ContentCheck, ContentCheck])
 
 
-def test_rule_infos_show_overrides(pack: Path) -> None:
-    (pack / "policy.toml").write_text(
-        'flag_threshold = 60\n[rules."content.missing.*"]\nseverity = "reject"\n'
-        '[rules."content.description_short"]\nshadow = true\n')
+def test_rule_infos_show_declarations(pack: Path) -> None:
+    """GET /v1/rules lists each rule as its family's file declares it."""
+    rules = pack / "content" / "rules.toml"
+    text = rules.read_text(encoding="utf-8")
+    text = text.replace('id = "content.missing.pay"\nseverity = "flag"',
+                        'id = "content.missing.pay"\nseverity = "reject"')
+    text = text.replace('id = "content.description_short"\n',
+                        'id = "content.description_short"\nshadow = true\n')
+    rules.write_text(text, encoding="utf-8")
     infos = {r.id: r for r in Catalog.load(pack, CORE).rule_infos()}
     assert infos["content.missing.pay"].severity == "reject"
     assert infos["content.description_short"].shadow
-    assert infos["content.missing.pay"].description
+    assert infos["content.missing.pay"].description == "未写明基本劳动报酬（暂行条例第24条）。"
+    assert infos["content.missing.pay"].check == "content"

@@ -1,14 +1,17 @@
 """The contract every check family implements.
 
-A check is a small class: `id` (the family, e.g. ``content``), `version`, the rules it can
-emit (`rules`: id → default severity and product text), a `Params` model that refuses
-unknown keys, and two methods:
+A check is a small class: `id` (the family, e.g. ``content``), `version`, `emits` (the rule
+ids it can raise and what it fills their messages with: `verifier.families.rules`), a
+`Params` model that refuses unknown keys, and:
 
-- `load(pack)`: classmethod, reads the check's own files from the rule pack through the
-  `PackReader` (which records them for the fingerprint and reports errors with file and
-  line) and returns a ready instance. One-time work (automata, indexes) happens here.
+- `load(pack)`: classmethod, reads the declarations of its rules from
+  `rules/<family>/rules.toml` (severity, score, product text, legal basis, message: the
+  pack declares them, Python keeps none) and calls `build(pack)`, which reads the check's
+  own files through the `PackReader` (which records them for the fingerprint and reports
+  errors with file and line) and returns a ready instance. One-time work (automata,
+  indexes) happens in `build`; override it to read more than `params_file`.
 - `check(ctx)`: pure. Never awaits, never touches the network, the database, the clock or
-  the environment; `ctx.now` is the clock. Returns findings.
+  the environment; `ctx.now` is the clock. Returns findings, made by `finding`.
 
 The evaluation context a check reads is typed: `Context` (posting, normalized text, clock,
 portal, per-posting memo) plus the fact slots the check declares by the type it subclasses,
@@ -24,13 +27,13 @@ is adding a package (and its files under `rules/`), never editing the engine.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from verifier.families.rules import Emits, RuleSpec, rules_of
 from verifier.models import Evidence, Finding, Posting, Severity, Span
 
 if TYPE_CHECKING:
@@ -93,15 +96,6 @@ def fact_slots(ctx_type: Any) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-@dataclass(frozen=True)
-class RuleSpec:
-    """One rule a check can emit: default severity, score and the product text."""
-
-    severity: Severity
-    description: str
-    score: float = 0.0
-
-
 class NoParams(BaseModel):
     """Params model for checks that take none."""
 
@@ -113,7 +107,12 @@ class Check(ABC, Generic[C]):
 
     id: ClassVar[str]
     version: ClassVar[str] = "1"
-    rules: ClassVar[dict[str, RuleSpec]]
+    family: ClassVar[str]
+    """The family: the package under `verifier.families` (and folder under `rules/`) the
+    check is defined in; set by hand only outside those packages (tests)."""
+    emits: ClassVar[Emits]
+    """The rule ids this check can raise (a glob where ids are data) and what it fills
+    their messages with; the pack declares everything else about them."""
     Params: ClassVar[type[BaseModel]] = NoParams
     params_file: ClassVar[str | None] = None
     """Path under `rules/` of a TOML file validated by `Params`; None for no params."""
@@ -123,6 +122,9 @@ class Check(ABC, Generic[C]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        if "family" not in vars(cls) and parts[:2] == ["verifier", "families"] and len(parts) > 3:
+            cls.family = parts[2]
         if "facts" in vars(cls):
             return  # declared by hand (tests of the engine's fail-closed path)
         for base in vars(cls).get("__orig_bases__", ()):
@@ -132,10 +134,26 @@ class Check(ABC, Generic[C]):
 
     def __init__(self, params: Any) -> None:
         self.params = params
+        self.rules: dict[str, RuleSpec] = {}
+        """The pack's declarations of the rules this check emits (set by `load`)."""
 
     @classmethod
     def load(cls, pack: PackReader) -> Self:
-        """Build the check from the rule pack; override to read more data files."""
+        """Build the check from the rule pack, with the declarations of its rules."""
+        rules = cls.declared(pack)
+        check = cls.build(pack)
+        check.rules = rules
+        return check
+
+    @classmethod
+    def declared(cls, pack: PackReader) -> dict[str, RuleSpec]:
+        """The pack's declarations of the rules this check emits (`rules/<family>/rules.toml`);
+        problems are recorded on `pack` with file and line."""
+        return rules_of(pack, cls.family, cls.id, cls.emits)
+
+    @classmethod
+    def build(cls, pack: PackReader) -> Self:
+        """Build the check from its data files; override to read more than `params_file`."""
         params = pack.params(cls.params_file, cls.Params) if cls.params_file else cls.Params()
         return cls(params)
 
@@ -150,19 +168,30 @@ class Check(ABC, Generic[C]):
     def finding(
         self,
         rule: str,
-        message: str,
+        message: str | None = None,
         *,
+        say: str | None = None,
+        fill: Mapping[str, object] | None = None,
         spans: list[Span] | None = None,
         data: dict[str, Any] | None = None,
         severity: Severity | None = None,
         score: float | None = None,
     ) -> Finding:
-        """A finding for one of this check's rules, with the rule's default severity."""
+        """A finding of one of this check's rules, as the pack declares it: the message is the
+        rule's template for case `say` filled with `fill` (or `message`, for a rule whose
+        sentence the check writes); the severity is the rule's unless the evidence sets one,
+        at most its `max_severity`; the score is the rule's unless given; the rule's legal
+        basis is cited in `evidence.data.legal_basis`; a shadow rule's finding is shadow."""
         spec = self.rules[rule]
+        text = message if message is not None else spec.render(say, fill or {})
+        facts = dict(data or {})
+        if spec.legal_basis is not None:
+            facts.setdefault("legal_basis", spec.legal_basis)
         return Finding(
             rule=rule,
-            severity=severity or spec.severity,
-            score=spec.score if score is None else score,
-            message=message,
-            evidence=Evidence(spans=spans or [], data=data or {}),
+            severity=spec.cap(severity or spec.severity),
+            score=(spec.score or 0.0) if score is None else score,
+            message=text,
+            evidence=Evidence(spans=spans or [], data=facts),
+            shadow=spec.shadow,
         )

@@ -1,9 +1,10 @@
 """The engine: normalize once, resolve facts concurrently, run every check, apply the policy.
 
 A check that raises (including one that asks for a fact whose provider failed) becomes an
-`engine.check_failed` finding with severity flag: a posting is never approved when one of
-its checks could not run. The catalog is read once per evaluation, so a reload that swaps
-it mid-flight never mixes two rule packs in one decision.
+`engine.check_failed` finding (declared in `rules/engine.toml`; the catalog refuses it at
+less than flag): a posting is never approved when one of its checks could not run. The
+catalog is read once per evaluation, so a reload that swaps it mid-flight never mixes two
+rule packs in one decision.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from verifier.families.facts import FactProvider
-from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting, Severity
+from verifier.families.rules import RuleSpec
+from verifier.models import EnterpriseSummary, Evidence, Finding, Outcome, Posting
 from verifier.obs.metrics import observe_check
 from verifier.pipeline.catalog import Catalog
 from verifier.pipeline.facts import context, resolve_all
@@ -74,7 +76,7 @@ class Engine:
                 raw.extend(check.check(facts))
                 tags.extend(check.tags(facts))
             except Exception as exc:  # any check failure fails closed
-                raw.append(_failed(check.id, exc))
+                raw.append(_failed(catalog.check_failed, check.id, exc))
             observe_check(check.id, time.perf_counter() - c0)
         campaigns = frozenset(([posting.campaign] if posting.campaign else []) + tags)
         verdict = catalog.policy.apply(raw, campaigns, facts.portal)
@@ -98,12 +100,12 @@ class Engine:
         )
 
 
-def _failed(check_id: str, exc: Exception) -> Finding:
+def _failed(spec: RuleSpec, check_id: str, exc: Exception) -> Finding:
     return Finding(
-        rule="engine.check_failed",
-        severity=Severity.flag,
-        score=30,
-        message=f"检查“{check_id}”未能完成，转人工审核。",
+        rule=spec.id,
+        severity=spec.severity,
+        score=spec.score or 0.0,
+        message=spec.render(None, {"check": check_id}),
         evidence=Evidence(
             data={"check": check_id, "error": type(exc).__name__, "detail": str(exc)[:500]}
         ),

@@ -1,14 +1,17 @@
 """Policy: turns findings into an outcome and a risk score (`rules/policy.toml`).
 
-- Per-rule overrides (exact id or a glob such as ``keywords.discrimination.*``) may change a
-  rule's severity or score, or put it in shadow mode (logged, never decisive).
+A rule's own severity, score and shadow mode are declared with the rule, in its family's
+`rules/<family>/rules.toml`; the policy holds what decides between them:
+
 - Risk score: the scores of the decisive findings combined as independent signals,
-  ``100 * (1 - prod(1 - s/100))``, so several weak signals add up and the total stays ≤ 100.
+  ``100 * (1 - prod(1 - s/100))``, so several weak signals add up and the total stays ≤ 100;
+  a finding whose rule declares no score counts its severity's `default_scores`.
 - Combinations: several signals from different rule families together (easy money + no
   experience + paid daily) add a finding of their own, with its severity and score.
 - Scopes: a campaign or a portal may set its own overrides (`[[scope]]` with `campaign` or
-  `portal`, a `basis` and `rules`), e.g. forbid age limits that are info by default; they
-  beat the global ones, and a finding they change cites the scope and its basis.
+  `portal`, a `basis` and `rules`, each an exact id or a glob such as
+  ``keywords.discrimination.*``), e.g. forbid age limits that are info by default; a
+  finding they change cites the scope and its basis.
 - Outcome: any reject finding rejects; any flag finding, or a risk score at or over
   `flag_threshold`, flags; otherwise approve.
 """
@@ -16,6 +19,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,7 +29,7 @@ from verifier.models import SEVERITY_RANK, Evidence, Finding, Outcome, Severity
 
 
 class RuleOverride(BaseModel):
-    """Policy settings for one rule id or glob."""
+    """A scope's settings for one rule id or glob."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -84,7 +88,6 @@ class PolicyConfig(BaseModel):
     default_scores: dict[Severity, Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=lambda: {Severity.info: 5.0, Severity.flag: 30.0, Severity.reject: 100.0}
     )
-    rules: dict[str, RuleOverride] = Field(default_factory=dict)
     combination: list[Combination] = Field(default_factory=list)
     scope: list[Scope] = Field(default_factory=list)
     disabled_checks: list[str] = Field(default_factory=list)
@@ -111,25 +114,12 @@ class Verdict:
 class Policy:
     """Applies a `PolicyConfig` to findings."""
 
-    def __init__(self, config: PolicyConfig) -> None:
+    def __init__(self, config: PolicyConfig, rule_scores: Mapping[str, float] | None = None
+                 ) -> None:
         self.config = config
-        self._exact = {k: v for k, v in config.rules.items() if not _is_glob(k)}
-        self._globs = [(k, v) for k, v in config.rules.items() if _is_glob(k)]
-        self._cache: dict[str, RuleOverride | None] = {}
+        self.rule_scores = dict(rule_scores or {})
+        """Scores the rules declare (a declared 0 is kept: a cue that adds nothing)."""
         self._combos: dict[str, frozenset[int]] = {}
-
-    def override(self, rule: str) -> RuleOverride | None:
-        """The override in force for a rule id (exact beats glob; first glob wins)."""
-        if rule in self._cache:
-            return self._cache[rule]
-        found = self._exact.get(rule)
-        if found is None:
-            for pattern, ov in self._globs:
-                if fnmatch.fnmatchcase(rule, pattern):
-                    found = ov
-                    break
-        self._cache[rule] = found
-        return found
 
     def apply(self, raw: list[Finding], campaigns: frozenset[str] = frozenset(),
               portal: str | None = None) -> Verdict:
@@ -155,13 +145,13 @@ class Policy:
 
     def _adjust(self, f: Finding, scopes: list[Scope]) -> Finding:
         scope, ov = _scoped(f.rule, scopes)
-        if ov is None:
-            ov = self.override(f.rule)
         severity = ov.severity if ov and ov.severity else f.severity
         if ov and ov.score is not None:
             score = ov.score
         elif f.score:
             score = f.score
+        elif f.rule in self.rule_scores:
+            score = self.rule_scores[f.rule]
         else:
             score = self.config.default_scores.get(severity, 0.0)
         shadow = bool(ov and ov.shadow) or f.shadow
@@ -193,18 +183,15 @@ class Policy:
             hits = [f for f in live if i in self._combinations_of(f.rule)]
             families = sorted({_family(f.rule) for f in hits})
             if len(families) >= combo.min_families:
-                rule = f"policy.combination.{combo.name}"
-                ov = self.override(rule)
                 out.append(
                     Finding(
-                        rule=rule,
-                        severity=ov.severity if ov and ov.severity else combo.severity,
-                        score=ov.score if ov and ov.score is not None else combo.score,
+                        rule=f"policy.combination.{combo.name}",
+                        severity=combo.severity,
+                        score=combo.score,
                         message=combo.message,
                         evidence=Evidence(
                             data={"rules": sorted({f.rule for f in hits}), "families": families}
                         ),
-                        shadow=bool(ov and ov.shadow),
                     )
                 )
         return out

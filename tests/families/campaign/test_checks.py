@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import declared, make_facts, make_posting
 from verifier.families.campaign.checks import Campaign, CampaignCheck, Phase
 
 CAMPAIGN = Campaign(
@@ -16,7 +16,7 @@ CAMPAIGN = Campaign(
     phase=[Phase(name="一", start=date(2022, 4, 1), end=date(2022, 5, 31)),
            Phase(name="二", start=date(2022, 10, 1), end=date(2022, 11, 30))],
 )
-CHECK = CampaignCheck([CAMPAIGN])
+CHECK = declared(CampaignCheck([CAMPAIGN]))
 IN = "2022-05-31T23:00:00+08:00"
 OUT = "2022-06-01T08:00:00+08:00"
 
@@ -72,7 +72,7 @@ def test_experience_span_points_into_original_text() -> None:
 def test_alias_precedence_is_campaign_order_then_field_not_position() -> None:
     other = Campaign(id="2023-spring", name="春风行动", tag="春风行动2023", aliases=["春风行动"],
                      phase=[Phase(name="一", start=date(2022, 1, 1), end=date(2022, 12, 31))])
-    check = CampaignCheck([CAMPAIGN, other])
+    check = declared(CampaignCheck([CAMPAIGN, other]))
     posting = make_posting(title="春风行动 测试工程师", description="本岗位参加百日招聘。",
                            submitted_at=OUT)
     facts = make_facts(posting)
@@ -83,4 +83,4 @@ def test_alias_precedence_is_campaign_order_then_field_not_position() -> None:
     assert found.rule == "campaign.outside_phase"
     assert found.evidence.spans[0].text == "百日招聘"  # first campaign wins, not first in text
     assert check.tags(facts) == ["百日招聘2022"]
-    assert CampaignCheck([]).tags(facts) == []
+    assert declared(CampaignCheck([])).tags(facts) == []

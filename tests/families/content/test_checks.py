@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import declared, make_facts, make_posting
 from verifier.families.content.checks import ContentCheck, ContentParams
 
-CHECK = ContentCheck(ContentParams())
+CHECK = declared(ContentCheck(ContentParams()))
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_content_rules(overrides: dict[str, Any], rules: list[str]) -> None:
 
 
 def test_thresholds_are_params() -> None:
-    strict = ContentCheck(ContentParams(min_description_chars=500, max_headcount=2))
+    strict = declared(ContentCheck(ContentParams(min_description_chars=500, max_headcount=2)))
     posting = make_posting(headcount=3)
     got = {f.rule: f for f in strict.check(make_facts(posting))}
     assert got["content.headcount_invalid"].evidence.data == {"headcount": 3, "min": 1, "max": 2}

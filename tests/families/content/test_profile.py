@@ -55,5 +55,5 @@ def test_bad_threshold_is_refused_with_line(tmp_path: Path) -> None:
     (tmp_path / "content" / "profile.toml").write_text(
         'ad = ["诚聘"]\nmin_ad_ratio = 1.5\n', encoding="utf-8")
     pack = PackReader(tmp_path)
-    ProfileAdCheck.load(pack)
+    ProfileAdCheck.build(pack)
     assert [(i.file, i.line) for i in pack.issues] == [("content/profile.toml", 2)]

@@ -173,7 +173,8 @@ BAD: list[tuple[str, str, str, str]] = [
     ('"天津" = { code = "12", name = "天津市"', '"天津" = { code = "12", name = "天津"',
      '"天津" =', "name 天津 differs from registry/divisions.csv (天津市)"),
     ('"澳门" = {', '"北京" = {', '"北京" = {', "invalid TOML"),  # duplicate key
-    ('severity = "flag"', 'severity = "loud"', "severity =", "severity"),
+    ('severity_without_branch_data = "info"', 'severity_without_branch_data = "loud"',
+     "severity_without_branch_data =", "severity_without_branch_data"),
 ]
 
 

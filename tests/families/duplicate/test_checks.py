@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_facts, make_posting
+from tests.factories import declared, make_facts, make_posting
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
 from verifier.families.duplicate.fact import DuplicateFact, DuplicateHit
 from verifier.models import Severity
@@ -51,14 +51,14 @@ def test_duplicate_rules(shingles: int, hits: list[DuplicateHit],
                          expect: list[tuple[str, Severity]]) -> None:
     p = make_posting()
     fact = DuplicateFact("fp-self", shingles, tuple(hits))
-    found = DuplicateCheck(DuplicateParams()).check(make_facts(p, duplicates=fact))
+    found = declared(DuplicateCheck(DuplicateParams())).check(make_facts(p, duplicates=fact))
     assert [(f.rule, f.severity) for f in found] == expect
 
 
 def test_no_index_no_findings_and_failed_index_fails_closed() -> None:
     p = make_posting()
-    assert DuplicateCheck(DuplicateParams()).check(make_facts(p)) == []
+    assert declared(DuplicateCheck(DuplicateParams())).check(make_facts(p)) == []
     facts = make_facts(p)
     facts.errors["duplicates"] = "timed out"
     with pytest.raises(FactUnavailable):
-        DuplicateCheck(DuplicateParams()).check(facts)
+        declared(DuplicateCheck(DuplicateParams())).check(facts)

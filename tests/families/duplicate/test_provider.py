@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import make_facts, make_posting
+from tests.factories import declared, make_facts, make_posting
 from verifier.families.duplicate.checks import DuplicateCheck, DuplicateParams
 from verifier.families.duplicate.fact import DuplicateFact
 from verifier.families.duplicate.index import FingerprintIndex, sqlite_reader
@@ -70,7 +70,7 @@ async def resolve(provider: DuplicatesProvider, portal: str, p: Posting) -> Dupl
 
 
 def judge(p: Posting, fact: DuplicateFact, **params: Any) -> list[Finding]:
-    return DuplicateCheck(DuplicateParams(**params)).check(make_facts(p, duplicates=fact))
+    return declared(DuplicateCheck(DuplicateParams(**params))).check(make_facts(p, duplicates=fact))
 
 
 async def test_same_text_under_another_employer_on_another_portal(

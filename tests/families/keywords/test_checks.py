@@ -40,15 +40,15 @@ def test_pack_holds_every_csv_phrase_once() -> None:
         csv_phrases += sum(1 for b in blocks if 'note = "extra' not in b)
     assert csv_phrases == 215
     files = {p.stem for p in (RULES / "keywords").glob("*.toml")}
-    assert files - {"engine", "variants", "negation", "contact"} == CATEGORIES
+    assert files - {"engine", "variants", "negation", "contact", "rules"} == CATEGORIES
 
 
 def test_every_rule_has_title_and_discrimination_has_basis(check: KeywordsCheck) -> None:
-    assert set(check.texts) == set(KeywordsCheck.rules)
-    for rid, text in check.texts.items():
-        assert text.title
+    assert {r.split(".")[1] for r in check.rules} == CATEGORIES
+    for rid, spec in check.rules.items():
+        assert spec.title
         if rid.startswith("keywords.discrimination.") and not rid.endswith((".age", ".other")):
-            assert "《" in text.basis, rid
+            assert "《" in (spec.legal_basis or ""), rid
 
 
 def test_evidence_spans_point_into_the_original(check: KeywordsCheck) -> None:
@@ -112,9 +112,18 @@ def _copy(tmp_path: Path) -> Path:
         ("fee_upfront.toml", 'text = "报名费"', 'text = "押金"', "listed twice"),
         ("fee_upfront.toml", 'text = "报名费"', 'text = "* * *"', "nothing left|no letters"),
         ("fee_upfront.toml", 'text = "报名费"\nseverity = "reject"',
-         'text = "报名费"\nseverity = "reject"\nrule = "keywords.nope"', "not declared"),
-        ("fee_upfront.toml", 'id = "keywords.fee_upfront"', 'id = "keywords.fee_other"',
-         "not a rule of the keywords check"),
+         'text = "报名费"\nseverity = "reject"\nrule = "keywords.nope"',
+         "not a rule of category 'fee_upfront'"),
+        ("fee_upfront.toml", 'text = "报名费"\nseverity = "reject"',
+         'text = "报名费"\nseverity = "reject"\nrule = "keywords.task_brushing"',
+         "not a rule of category 'fee_upfront'"),
+        ("rules.toml", 'id = "keywords.fee_upfront"', 'id = "keywords.fee_other"',
+         "no category file keywords/fee_other.toml"),
+        ("rules.toml", 'title = "求职收费、押金"\n', "", "needs a `title`"),
+        ("rules.toml", 'id = "keywords.fee_upfront.health_check"',
+         'id = "keywords.fee_upfront.other"', "no phrase raises it"),
+        ("fee_upfront.toml", 'category = "fee_upfront"\n',
+         'category = "fee_upfront"\n[[rule]]\nid = "keywords.fee_upfront"\n', "rule"),
         ("negation.toml", "after_window = 4", "after_window = 99", "after_window"),
     ],
 )

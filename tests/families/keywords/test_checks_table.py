@@ -19,7 +19,7 @@ LURE, MLM, ABROAD, GUAR = ("keywords.high_pay_lure", "keywords.mlm_pyramid",
                            "keywords.overseas_trafficking", "keywords.impersonation_guarantee")
 PII, OFF, VICE, DIS = ("keywords.pii_money_mule", "keywords.off_platform_contact",
                        "keywords.vice_illegal", "keywords.discrimination")
-R, F = "reject", "flag"
+R, F, INFO = "reject", "flag", "info"
 
 MUST_FIRE: list[tuple[str, str, str]] = [
     ("入职前需先交押金500元", FEE, R),
@@ -143,8 +143,10 @@ MUST_FIRE: list[tuple[str, str, str]] = [
     ("残疾人勿扰", DIS + ".disability", R),
     ("农村户口勿扰", DIS + ".rural", R),
     ("限本地户籍", DIS + ".hukou", F),
-    ("35岁以下", DIS + ".age", F),
-    ("身高165以上", DIS + ".appearance", F),
+    # Age and appearance phrases keep the CSV's flag; their rules are at most info
+    # (max_severity in rules/keywords/rules.toml).
+    ("35岁以下", DIS + ".age", INFO),
+    ("身高165以上", DIS + ".appearance", INFO),
     ("河南人勿扰", DIS + ".other", F),
     ("第一学历全日制统招本科", DIS + ".school", F),
     ("有宗教信仰者勿扰", DIS + ".religion", F),

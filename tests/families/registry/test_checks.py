@@ -161,9 +161,10 @@ def test_not_found_severity_is_configurable(tmp_path: Path) -> None:
     import shutil
 
     shutil.copytree(RULES, tmp_path / "rules")
-    p = tmp_path / "rules" / "registry" / "checks.toml"
-    p.write_text(p.read_text(encoding="utf-8").replace('not_found = "flag"',
-                                                       'not_found = "reject"'), encoding="utf-8")
+    p = tmp_path / "rules" / "registry" / "rules.toml"
+    p.write_text(p.read_text(encoding="utf-8").replace(
+        'id = "registry.not_found"\nseverity = "flag"',
+        'id = "registry.not_found"\nseverity = "reject"'), encoding="utf-8")
     pack = PackReader(tmp_path / "rules")
     check = RegistryCheck.load(pack)
     assert rules_of(run(check, ent(), fact(None))) == [("registry.not_found", Severity.reject)]

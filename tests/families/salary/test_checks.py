@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from tests.factories import RULES, load_check, make_facts, make_posting
+from tests.factories import RULES, declared, load_check, make_facts, make_posting
 from verifier.families.salary.checks import SalaryCheck, SalaryParams
 from verifier.models import Finding
 from verifier.pack import PackReader
@@ -65,10 +66,14 @@ def test_bait_range_evidence(check: SalaryCheck) -> None:
 
 
 def test_negotiable_cites_the_law_and_is_configurable() -> None:
-    lenient = SalaryCheck(SalaryParams(negotiable_severity="info", flag_missing=False))
+    lenient = declared(SalaryCheck(SalaryParams(negotiable_required_from=date(2030, 1, 1),
+                                                flag_missing=False)))
     posting = make_posting(salary={"text": "面议"})
-    found = lenient.check(make_facts(posting))
-    assert found[0].severity == "info" and "第二十四条" in found[0].evidence.data["legal_basis"]
+    (found,) = lenient.check(make_facts(posting))
+    assert found.severity == "info" and "第二十四条" in found.evidence.data["legal_basis"]
+    assert found.message == "薪资为“面议”，未写明基本劳动报酬。"
+    later = make_facts(posting, datetime(2030, 1, 1, tzinfo=UTC))
+    assert [f.severity for f in lenient.check(later)] == ["flag"]
     bare = make_posting(salary=None)
     assert lenient.check(make_facts(bare)) == []
 

@@ -15,8 +15,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Posting, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Posting, Span
 from verifier.pack import PackReader
 from verifier.text.normalize import original_pattern
 
@@ -85,16 +86,10 @@ class CampaignCheck(Check[Context]):
 
     id = "campaign"
     version = "1"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "campaign.outside_phase": RuleSpec(
-            Severity.flag, "岗位声称参加招聘活动，但提交时间不在活动期内。"
-        ),
-        "campaign.experience_required": RuleSpec(
-            Severity.flag, "面向应届毕业生的招聘活动岗位要求多年工作经验，应届生无法满足。"
-        ),
-        "campaign.unknown": RuleSpec(
-            Severity.info, "岗位标注的招聘活动不在已知活动列表中。", score=5
-        ),
+    emits: ClassVar[Emits] = {
+        "campaign.outside_phase": says("campaign", "day"),
+        "campaign.experience_required": says("campaign", "years"),
+        "campaign.unknown": says("campaign"),
     }
 
     def __init__(self, campaigns: list[Campaign]) -> None:
@@ -107,7 +102,7 @@ class CampaignCheck(Check[Context]):
         self._any_alias = original_pattern(aliases) if aliases else None
 
     @classmethod
-    def load(cls, pack: PackReader) -> CampaignCheck:
+    def build(cls, pack: PackReader) -> CampaignCheck:
         """Read and validate `campaign/campaigns.toml`; duplicate ids refused with their line."""
         doc = pack.document("campaign/campaigns.toml", CampaignFile)
         if doc is None:
@@ -158,7 +153,7 @@ class CampaignCheck(Check[Context]):
         c, span = self._named(posting, ctx)
         if c is None:
             if posting.campaign:
-                return [self.finding("campaign.unknown", f"未知的招聘活动“{posting.campaign}”。",
+                return [self.finding("campaign.unknown", fill={"campaign": posting.campaign},
                                      data={"campaign": posting.campaign,
                                            "known": sorted(self.campaigns)})]
             return []
@@ -166,8 +161,7 @@ class CampaignCheck(Check[Context]):
         day = ctx.now.date()
         if not any(p.start <= day <= p.end for p in c.phase):
             out.append(self.finding(
-                "campaign.outside_phase",
-                f"岗位声称参加“{c.name}”，但提交日期{day}不在活动期内。",
+                "campaign.outside_phase", fill={"campaign": c.name, "day": day},
                 spans=[span] if span else [],
                 data={"campaign": c.id, "submitted": day.isoformat(),
                       "phases": [{"name": p.name, "start": p.start.isoformat(),
@@ -177,8 +171,7 @@ class CampaignCheck(Check[Context]):
             years, where = self._experience(posting, ctx)
             if years and where:
                 out.append(self.finding(
-                    "campaign.experience_required",
-                    f"“{c.name}”面向应届毕业生，但岗位要求{years}年以上工作经验。",
+                    "campaign.experience_required", fill={"campaign": c.name, "years": years},
                     spans=[where], data={"campaign": c.id, "years": years},
                 ))
         return out

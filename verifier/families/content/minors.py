@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Span
 
 _AGE = r"(?:周岁|岁)"
 _LEAD = r"年龄[^\d，。；,;\n]{0,6}"
@@ -21,7 +22,6 @@ _FLOOR = re.compile(_LEAD + rf"(\d{{1,2}})\s*{_AGE}\s*(?:以上|及以上)")
 _UNDER = re.compile(
     rf"(?:未满|不满|(?<!\d))(1[0-6])\s*{_AGE}\s*(?:以下|以内)?(?:的)?(?:学生|少年|青少年)?")
 _REFUSAL = re.compile(r"不招|不收|不得|禁止|严禁|拒绝|谢绝|不录用|不接受|不允许|不予")
-_BASIS = "《劳动法》第十五条：禁止用人单位招用未满十六周岁的未成年人；《禁止使用童工规定》"
 MIN_AGE = 16
 
 
@@ -46,10 +46,7 @@ class MinorsCheck(Check[Context]):
 
     id = "content_minors"
     version = "1"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.under_16": RuleSpec(
-            Severity.reject, "招聘未满十六周岁的未成年人（童工）。"),
-    }
+    emits: ClassVar[Emits] = {"content.under_16": says("text")}
 
     def check(self, ctx: Context) -> list[Finding]:
         """The first age condition that admits applicants under 16."""
@@ -60,7 +57,6 @@ class MinorsCheck(Check[Context]):
                 continue
             span = Span(field=fld, start=m.start(), end=m.end(),
                         text=view.original[m.start():m.end()])
-            return [self.finding(
-                "content.under_16", f"岗位年龄条件“{span.text}”包含未满十六周岁的人。",
-                spans=[span], data={"min_age": MIN_AGE, "legal_basis": _BASIS})]
+            return [self.finding("content.under_16", fill={"text": span.text}, spans=[span],
+                                 data={"min_age": MIN_AGE})]
         return []

@@ -13,8 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Span
 from verifier.text.normalize import TextView, normalize
 from verifier.text.occupations import span_of
 
@@ -48,11 +49,8 @@ class ProfileAdCheck(Check[Context]):
     version = "1"
     Params = ProfileParams
     params_file = "content/profile.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.profile_is_ad": RuleSpec(
-            Severity.info, "公司介绍或岗位描述主要是招聘广告用语，而非公司情况或工作职责。",
-            score=15),
-    }
+    emits: ClassVar[Emits] = {"content.profile_is_ad": says(
+        "sentences", "ad_sentences", "phrases", variants=["company_profile", "description"])}
 
     def __init__(self, params: ProfileParams) -> None:
         super().__init__(params)
@@ -65,15 +63,13 @@ class ProfileAdCheck(Check[Context]):
     def check(self, ctx: Context) -> list[Finding]:
         """Judge the profile against company words, the description against duty words."""
         out = []
-        for fld, other, what in (("company_profile", self._company, "公司介绍"),
-                                 ("description", self._duty, "岗位描述")):
-            got = self._judge(fld, ctx.text.view(fld), other, what)
+        for fld, other in (("company_profile", self._company), ("description", self._duty)):
+            got = self._judge(fld, ctx.text.view(fld), other)
             if got is not None:
                 out.append(got)
         return out
 
-    def _judge(self, fld: str, view: TextView, other: re.Pattern[str], what: str
-               ) -> Finding | None:
+    def _judge(self, fld: str, view: TextView, other: re.Pattern[str]) -> Finding | None:
         p = self.params
         ads: list[tuple[Span, list[str]]] = []
         others = total = 0
@@ -92,9 +88,8 @@ class ProfileAdCheck(Check[Context]):
             return None
         phrases = sorted({w for _, ws in ads for w in ws})
         return self.finding(
-            "content.profile_is_ad",
-            f"{what}共{total}句，其中{len(ads)}句为招聘广告用语（{'、'.join(phrases[:6])}），"
-            f"没有实际{'公司情况' if fld == 'company_profile' else '工作职责'}。",
+            "content.profile_is_ad", say=fld,
+            fill={"sentences": total, "ad_sentences": len(ads), "phrases": "、".join(phrases[:6])},
             spans=[s for s, _ in ads[:10]],
             data={"field": fld, "sentences": total, "ad_sentences": len(ads),
                   "other_sentences": others, "phrases": phrases,

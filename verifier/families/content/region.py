@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check
 from verifier.families.content.region_table import Distance, RegionParams, RegionTable
 from verifier.families.content.registry import RegistryContext
-from verifier.models import Finding, Location, Severity
+from verifier.families.rules import COMPOSED, Emits
+from verifier.models import Finding, Location
 from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import PlaceRef
 
-_BASIS = "《市场主体登记管理条例》第二十三条（分支机构登记）"
 _EVIDENCE_PLACES = 50
 _NEAR = {"neighbour": ("same_city", "same_province", "neighbour"),
          "province": ("same_city", "same_province")}
@@ -34,11 +34,7 @@ class RegionConsistencyCheck(Check[RegistryContext]):
     id = "content_region"
     version = "1"
     Params = RegionParams
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.region_mismatch": RuleSpec(
-            Severity.flag, "工作地点远离企业登记的所有地点（住所地、上级企业、分支机构），"
-                           "且工作地及相邻省份无登记的分支机构。", score=30),
-    }
+    emits: ClassVar[Emits] = {"content.region_mismatch": COMPOSED}
     params: RegionParams
 
     def __init__(self, params: RegionParams, table: RegionTable) -> None:
@@ -46,7 +42,7 @@ class RegionConsistencyCheck(Check[RegistryContext]):
         self.table = table
 
     @classmethod
-    def load(cls, pack: PackReader) -> RegionConsistencyCheck:
+    def build(cls, pack: PackReader) -> RegionConsistencyCheck:
         """Params and the province table (`rules/content/region.toml`)."""
         return cls(*RegionTable.load(pack))
 
@@ -89,7 +85,7 @@ class RegionConsistencyCheck(Check[RegistryContext]):
                    f"工作地点（{loc.province}{city}）与企业“{name}”的登记地（{where}）{far}，"
                    + ("且该企业未登记分支机构。" if fact.branch_data else
                       "登记数据不含分支机构信息。"))
-        sev = (self.params.severity if fact.branch_data or branches
+        sev = (None if fact.branch_data or branches
                else self.params.severity_without_branch_data)
         return self.finding(
             "content.region_mismatch", message, severity=sev,
@@ -102,5 +98,5 @@ class RegionConsistencyCheck(Check[RegistryContext]):
                   "branches_truncated": fact.branches_truncated,
                   "branch_data": fact.branch_data, "distance": "far",
                   "threshold": self.params.near, "uscc": rec.uscc if rec else None,
-                  "table": "content/region.toml", "legal_basis": _BASIS},
+                  "table": "content/region.toml"},
         )

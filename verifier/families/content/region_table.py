@@ -38,9 +38,9 @@ class RegionParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    severity: Severity = Severity.flag
     severity_without_branch_data: Severity = Severity.info
-    """When the registry records no branches at all, their absence proves nothing."""
+    """When the registry records no branches at all, their absence proves nothing (else the
+    rule's own severity)."""
     near: Literal["neighbour", "province"] = "neighbour"
     provinces: dict[str, Province] = Field(default_factory=dict)
 

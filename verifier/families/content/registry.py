@@ -14,7 +14,8 @@ from typing import Annotated, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
 from verifier.models import Finding, Posting, Severity
 from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
@@ -23,7 +24,6 @@ from verifier.text.normalize import normalize
 from verifier.text.occupations import Taxonomy, span_of
 
 _RANGE_TOP = re.compile(r"(\d+)\s*人?\s*(?:以下|以内|$)|-\s*(\d+)")
-_BASIS = "《中小企业划型标准规定》（工信部联企业〔2011〕300号）"
 
 
 class RegistryConsistencyParams(BaseModel):
@@ -60,11 +60,11 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
     version = "1"
     Params = RegistryConsistencyParams
     params_file = "content/registry.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.headcount_vs_size": RuleSpec(
-            Severity.info, "招聘人数与企业登记的规模（规模类型或从业人数）明显不符。", score=35),
-        "content.scope_mismatch": RuleSpec(
-            Severity.info, "岗位与企业登记的经营范围和所属行业无关。", score=15),
+    emits: ClassVar[Emits] = {
+        "content.headcount_vs_size": says("headcount", "name", "staff", "size_class", "cap",
+                                          variants=["staff", "size_class"]),
+        "content.scope_mismatch": says("job", "family", "industry",
+                                       variants=["industry", "no_industry"]),
     }
 
     def __init__(self, params: RegistryConsistencyParams, taxonomy: Taxonomy) -> None:
@@ -74,7 +74,7 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
     params: RegistryConsistencyParams
 
     @classmethod
-    def load(cls, pack: PackReader) -> RegistryConsistencyCheck:
+    def build(cls, pack: PackReader) -> RegistryConsistencyCheck:
         """Params and the occupation taxonomy."""
         return cls(pack.params(cls.params_file or "", RegistryConsistencyParams),
                    Taxonomy.load(pack))
@@ -119,15 +119,15 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
             return []
         if hc <= cap:
             return []
-        size = f"从业人数{staff}人" if basis == "staff" else f"规模类型为{rec.size_class}"
         return [self.finding(
-            "content.headcount_vs_size",
-            f"岗位招聘{hc}人，而企业“{rec.name}”登记{size}（合理上限{cap}人）。",
+            "content.headcount_vs_size", say=basis,
+            fill={"headcount": hc, "name": rec.name, "staff": staff,
+                  "size_class": rec.size_class, "cap": cap},
             severity=Severity.flag if hc > cap * p.flag_multiple else None,
             data={"headcount": hc, "cap": cap, "cap_basis": basis, "staff": staff,
                   "staff_range": rec.staff_range,
                   "size_class": rec.size_class.value if rec.size_class else None,
-                  "flag_multiple": p.flag_multiple, "uscc": rec.uscc, "legal_basis": _BASIS,
+                  "flag_multiple": p.flag_multiple, "uscc": rec.uscc,
                   "table": "content/registry.toml"},
         )]
 
@@ -147,9 +147,8 @@ class RegistryConsistencyCheck(Check[RegistryContext]):
         if any(normalize(w) in registered for w in fam.scope):
             return []
         return [self.finding(
-            "content.scope_mismatch",
-            f"岗位“{posting.title}”属于“{fam.name}”，与企业登记的行业“{rec.industry or '未登记'}”"
-            f"和经营范围无关。",
+            "content.scope_mismatch", say="industry" if rec.industry else "no_industry",
+            fill={"job": posting.title, "family": fam.name, "industry": rec.industry},
             spans=[span_of("title", title, named.start, named.end)],
             data={"family": fam.id, "family_name": fam.name, "code": fam.code,
                   "expected_scope_words": fam.scope, "industry": rec.industry,

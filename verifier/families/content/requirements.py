@@ -15,8 +15,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Posting, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Posting, Span
 from verifier.pack import PackReader
 from verifier.text.normalize import normalize
 from verifier.text.occupations import Taxonomy, span_of
@@ -33,6 +34,8 @@ class RequirementsParams(BaseModel):
     no_experience: list[str] = Field(default_factory=lambda: ["经验不限", "不限"])
     campus_channels: list[str] = Field(default_factory=lambda: ["campus"])
     campus_max_years: Annotated[int, Field(ge=1, le=20)] = 2
+    licensed_score: Annotated[float, Field(ge=0, le=100)] = 30
+    """Score of a licensed job asking for no qualification (a skilled one: the rule's)."""
     stated_words: list[str] = Field(default_factory=list)
 
 
@@ -48,12 +51,9 @@ class RequirementsCheck(Check[Context]):
     version = "1"
     Params = RequirementsParams
     params_file = "content/requirements.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.requirements_implausible": RuleSpec(
-            Severity.info,
-            "学历或经验要求与岗位性质不符（技术/持证岗位不限学历经验，或校招要求多年经验）。",
-            score=20),
-    }
+    emits: ClassVar[Emits] = {"content.requirements_implausible": says(
+        "job", "licence", "education", "experience", "years",
+        variants=["licensed", "skilled", "campus"])}
 
     def __init__(self, params: RequirementsParams, taxonomy: Taxonomy) -> None:
         super().__init__(params)
@@ -62,7 +62,7 @@ class RequirementsCheck(Check[Context]):
     params: RequirementsParams
 
     @classmethod
-    def load(cls, pack: PackReader) -> RequirementsCheck:
+    def build(cls, pack: PackReader) -> RequirementsCheck:
         """Params and the occupation taxonomy."""
         return cls(pack.params(cls.params_file or "", RequirementsParams), Taxonomy.load(pack))
 
@@ -83,16 +83,16 @@ class RequirementsCheck(Check[Context]):
         desc = ctx.text.view("description").norm
         if any(w in desc for w in p.stated_words):
             return out
-        why = f"需持{fam.licence}" if fam.licensed else "属专业技术岗位"
         spans = [span_of("title", title, named.start, named.end)]
         spans += [Span(field=f, start=0, end=len(v), text=v)
                   for f, v in (("education", posting.education), ("experience", posting.experience))
                   if v]
         out.append(self.finding(
-            "content.requirements_implausible",
-            f"“{posting.title}”{why}，但学历要求“{posting.education}”、经验要求“{posting.experience}”。",
+            "content.requirements_implausible", say="licensed" if fam.licensed else "skilled",
+            fill={"job": posting.title, "licence": fam.licence, "education": posting.education,
+                  "experience": posting.experience},
             spans=spans,
-            severity=None, score=30 if fam.licensed else None,
+            score=p.licensed_score if fam.licensed else None,
             data={"family": fam.id, "family_name": fam.name, "code": fam.code,
                   "skilled": fam.skilled, "licensed": fam.licensed, "licence": fam.licence or None,
                   "education": posting.education, "experience": posting.experience,
@@ -120,8 +120,7 @@ class RequirementsCheck(Check[Context]):
         if years < self.params.campus_max_years:
             return []
         return [self.finding(
-            "content.requirements_implausible",
-            f"校园招聘岗位要求{years}年以上工作经验，应届毕业生无法满足。",
+            "content.requirements_implausible", say="campus", fill={"years": years},
             spans=[Span(field="experience", start=m.start(), end=m.end(),
                         text=posting.experience[m.start():m.end()])],
             data={"channel": posting.channel, "years": years,

@@ -13,8 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Severity
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding
 from verifier.pack import PackReader
 from verifier.text.occupations import Taxonomy, span_of
 
@@ -35,10 +36,7 @@ class TitleMismatchCheck(Check[Context]):
     version = "1"
     Params = TitleParams
     params_file = "content/title.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "content.title_mismatch": RuleSpec(
-            Severity.info, "职位名称与岗位描述的工作内容不符（挂羊头卖狗肉）。", score=30),
-    }
+    emits: ClassVar[Emits] = {"content.title_mismatch": says("job", "family", "words", "other")}
 
     def __init__(self, params: TitleParams, taxonomy: Taxonomy) -> None:
         super().__init__(params)
@@ -47,7 +45,7 @@ class TitleMismatchCheck(Check[Context]):
     params: TitleParams
 
     @classmethod
-    def load(cls, pack: PackReader) -> TitleMismatchCheck:
+    def build(cls, pack: PackReader) -> TitleMismatchCheck:
         """Params and the occupation taxonomy."""
         return cls(pack.params(cls.params_file or "", TitleParams), Taxonomy.load(pack))
 
@@ -74,8 +72,8 @@ class TitleMismatchCheck(Check[Context]):
         words = [h.term for h in hits]
         return [self.finding(
             "content.title_mismatch",
-            f"职位名称“{posting.title}”属于“{fam.name}”，但岗位描述的工作内容"
-            f"（{'、'.join(words[:6])}）属于“{other.name}”。",
+            fill={"job": posting.title, "family": fam.name, "words": "、".join(words[:6]),
+                  "other": other.name},
             spans=[span_of("title", title, named.start, named.end)]
             + [span_of("description", desc, h.start, h.end) for h in hits[:10]],
             data={"title_family": fam.id, "title_family_name": fam.name, "title_code": fam.code,

@@ -1,7 +1,7 @@
 """Duplicate family: the same posting text under another employer, or the same job repeated
 with inconsistent facts elsewhere (`duplicate.*`).
 
-Reads `rules/duplicate/duplicate.toml`. Its modules:
+Reads `rules/duplicate/`: its rules (rules.toml) and duplicate.toml. Its modules:
 
 - `checks.py`: the check and its pack schema (`DuplicateParams`), pure over the fact;
 - `fact.py`: the `duplicates` fact and its context slot (`ReadsDuplicates`);

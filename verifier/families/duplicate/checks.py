@@ -14,8 +14,9 @@ from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
 from verifier.families.duplicate.fact import DuplicateFact, DuplicateHit, ReadsDuplicates
+from verifier.families.rules import Emits, says
 from verifier.models import Finding, Severity
 
 _FIELD_TEXT = {"pay_monthly": "月薪", "city": "工作城市", "headcount": "招聘人数"}
@@ -31,6 +32,8 @@ class DuplicateParams(BaseModel):
     min_shingles: Annotated[int, Field(ge=0)] = 60
     inconsistent_similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
     pay_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.05
+    minor_score: Annotated[float, Field(ge=0, le=100)] = 15
+    """`duplicate.inconsistent` on headcount alone: info, with this score."""
 
 
 def _pay_differs(d: dict[str, Any], tol: float) -> bool:
@@ -53,12 +56,9 @@ class DuplicateCheck(Check[DuplicateContext]):
     version = "1"
     Params = DuplicateParams
     params_file = "duplicate/duplicate.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "duplicate.cross_employer": RuleSpec(
-            Severity.info, "岗位描述与其他招聘单位已发布的岗位几乎相同（疑似模板诈骗）。",
-            score=20),
-        "duplicate.inconsistent": RuleSpec(
-            Severity.flag, "同一单位的同一岗位在其他平台发布的薪资、地点或人数不一致。", score=30),
+    emits: ClassVar[Emits] = {
+        "duplicate.cross_employer": says("employers", "similarity"),
+        "duplicate.inconsistent": says("differences"),
     }
 
     params: DuplicateParams
@@ -82,8 +82,7 @@ class DuplicateCheck(Check[DuplicateContext]):
         employers = len({h.ref if h.employer is None else h.employer for h in hits})
         return [self.finding(
             "duplicate.cross_employer",
-            f"岗位描述与其他{employers}个招聘单位已发布的岗位几乎相同"
-            f"（相似度{hits[0].similarity:.0%}），疑似同一模板批量发布。",
+            fill={"employers": employers, "similarity": hits[0].similarity},
             severity=Severity.flag if employers >= p.cross_employer_flag_employers else None,
             data={"this": fact.ref, "others": [_ref(h) for h in hits[:10]],
                   "other_count": len(hits), "employer_count": employers,
@@ -109,9 +108,9 @@ class DuplicateCheck(Check[DuplicateContext]):
             # Headcount alone often differs by portal defaults: info; pay or city: flag.
             major = "pay_monthly" in differs or "city" in differs
             out.append(self.finding(
-                "duplicate.inconsistent",
-                f"同一单位的同一岗位在其他平台也有发布，但{what}不一致。",
-                severity=None if major else Severity.info, score=None if major else 15,
+                "duplicate.inconsistent", fill={"differences": what},
+                severity=None if major else Severity.info,
+                score=None if major else p.minor_score,
                 data={"this": fact.ref, "other": h.ref, "similarity": h.similarity,
                       "differs": differs, "threshold": p.inconsistent_similarity,
                       "pay_tolerance": p.pay_tolerance},

@@ -13,17 +13,14 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
 from verifier.families.keywords.contacts import ContactFinder
 from verifier.families.keywords.schema import VariantsFile
+from verifier.families.rules import Emits, says
 from verifier.models import SEVERITY_RANK, Finding, Severity, Span
 from verifier.pack import PackReader
 from verifier.text.match import Folder
 
-_BASIS = (
-    "人社部等五部门《关于规范网络平台招聘类信息发布的通知》（2025年）："
-    "严禁以招聘信息为名非法引流"
-)
 _KINDS = {"mobile": "手机号", "qq": "QQ号", "wechat": "微信号", "url": "网址", "email": "电子邮箱"}
 
 
@@ -49,11 +46,8 @@ class ContactCheck(Check[Context]):
     id = "contact"
     version = "1"
     Params = ContactParams
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "contact.off_platform": RuleSpec(
-            Severity.flag, "岗位正文含个人联系方式（手机号、QQ、微信、网址、邮箱），涉嫌站外引流。"
-        ),
-    }
+    emits: ClassVar[Emits] = {
+        "contact.off_platform": says("kinds", variants=["personal", "official"])}
 
     params: ContactParams
 
@@ -62,7 +56,7 @@ class ContactCheck(Check[Context]):
         self.finder = finder
 
     @classmethod
-    def load(cls, pack: PackReader) -> ContactCheck:
+    def build(cls, pack: PackReader) -> ContactCheck:
         """Read `keywords/contact.toml` and the digit table of `keywords/variants.toml`."""
         params = pack.params("keywords/contact.toml", ContactParams)
         variants = pack.params("keywords/variants.toml", VariantsFile)
@@ -86,16 +80,9 @@ class ContactCheck(Check[Context]):
         kinds = "、".join(dict.fromkeys(_KINDS[i["kind"]] for i in items))
         sev = max((self.params.severity.get(i["kind"], Severity.flag) for i in items),
                   key=SEVERITY_RANK.__getitem__)
-        if sev is Severity.info:
-            return [self.finding(
-                "contact.off_platform",
-                f"岗位正文含有{kinds}，请确认为招聘单位官方渠道。",
-                spans=spans[:20], severity=sev, score=self.params.info_score,
-                data={"contacts": items[:20], "count": len(items), "legal_basis": _BASIS},
-            )]
+        info = sev is Severity.info
         return [self.finding(
-            "contact.off_platform",
-            f"岗位正文含有个人联系方式（{kinds}），涉嫌引导求职者脱离平台联系。",
-            spans=spans[:20], severity=sev,
-            data={"contacts": items[:20], "count": len(items), "legal_basis": _BASIS},
+            "contact.off_platform", say="official" if info else "personal", fill={"kinds": kinds},
+            spans=spans[:20], severity=sev, score=self.params.info_score if info else None,
+            data={"contacts": items[:20], "count": len(items)},
         )]

@@ -3,6 +3,7 @@
 - `engine.toml`: scanning parameters (`KeywordParams`);
 - `variants.toml`: digit unification table and variant spellings (`VariantsFile`);
 - `negation.toml`: negation cues and affirming words (`NegationFile`);
+- `rules.toml`: the family's rules, declared as every family's are (`verifier.families.rules`);
 - every other `*.toml`: one category of phrases (`CategoryFile`), e.g. `fee_upfront.toml`.
 """
 
@@ -16,7 +17,7 @@ from verifier.models import Severity
 
 Word = Annotated[str, Field(min_length=1, max_length=40)]
 Scope = Literal["clause", "sentence"]
-SPECIAL_FILES = ("engine.toml", "variants.toml", "negation.toml", "contact.toml")
+SPECIAL_FILES = ("engine.toml", "variants.toml", "negation.toml", "contact.toml", "rules.toml")
 
 
 class _Model(BaseModel):
@@ -70,14 +71,6 @@ class NegationFile(_Model):
     negation: Negation = Field(default_factory=Negation)
 
 
-class RuleText(_Model):
-    """A rule id of the keywords family with its Chinese title and legal basis."""
-
-    id: Annotated[str, Field(pattern=r"^keywords\.[a-z_]+(\.[a-z_]+)?$")]
-    title: Annotated[str, Field(min_length=1, max_length=60)]
-    basis: str = ""
-
-
 class PhraseSpec(_Model):
     """One phrase: what it means, how severe, and the context that changes that."""
 
@@ -108,8 +101,8 @@ class PhraseSpec(_Model):
 
 
 class CategoryFile(_Model):
-    """One `rules/keywords/<category>.toml`: the category's rules and phrases."""
+    """One `rules/keywords/<category>.toml`: the category's phrases (its rules, the ones
+    named `keywords.<category>[.<sub>]`, are declared in `rules.toml`)."""
 
     category: Annotated[str, Field(pattern=r"^[a-z_]+$")]
-    rule: Annotated[list[RuleText], Field(min_length=1)]
     phrase: list[PhraseSpec] = Field(default_factory=list)

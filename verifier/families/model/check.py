@@ -9,13 +9,14 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, RuleSpec
+from verifier.families.base import Check
 from verifier.families.model.artifact import BadArtifact, Scorer, load_scorer
 from verifier.families.model.features import FIELDS, Floats, Grams, grams, locate, tfidf
+from verifier.families.rules import Emits, says
 from verifier.families.signals.check import SignalsContext, posting_cues
 from verifier.families.signals.cues import Cues
 from verifier.families.signals.params import CUE_NAMES
-from verifier.models import Finding, Severity, Span
+from verifier.models import Finding, Span
 from verifier.pack import PackReader
 
 PARAMS_FILE = "model.toml"
@@ -59,11 +60,7 @@ class ModelCheck(Check[SignalsContext]):
 
     id = "model"
     version = "1"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "model.risk": RuleSpec(
-            Severity.flag, "学习模型（字符n元组+弱信号，按雇主分组交叉验证）评分超过阈值，"
-            "转人工审核；只会转人工，从不拒绝。", score=30),
-    }
+    emits: ClassVar[Emits] = {"model.risk": says("probability", "threshold", "features")}
 
     def __init__(self, params: ModelParams, scorer: Scorer | None, cues: Cues) -> None:
         super().__init__(params)
@@ -74,7 +71,7 @@ class ModelCheck(Check[SignalsContext]):
     params: ModelParams
 
     @classmethod
-    def load(cls, pack: PackReader) -> ModelCheck:
+    def build(cls, pack: PackReader) -> ModelCheck:
         """Params, the artifact (validated; a bad one is a pack issue naming the file; none
         installed leaves the check idle) and the cue computer the artifact was trained with."""
         from verifier.families.signals.check import load_cues
@@ -116,7 +113,7 @@ class ModelCheck(Check[SignalsContext]):
         top = top[: self.params.top_features]
         names = "、".join(f"“{c.span.text}”" if c.span else c.feature for c in top)
         finding = self.finding(
-            "model.risk", f"模型风险评分{p:.2f}，超过阈值{self.threshold:.2f}；主要依据：{names}。",
+            "model.risk", fill={"probability": p, "threshold": self.threshold, "features": names},
             spans=[c.span for c in top if c.span is not None],
             data={"probability": round(p, 4), "threshold": self.threshold,
                   "in_force": self.params.in_force,

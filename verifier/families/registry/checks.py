@@ -17,14 +17,9 @@ from typing import ClassVar
 
 from rapidfuzz import fuzz
 
-from verifier.families.base import Check, RuleSpec
-from verifier.families.registry.common import (
-    BASIS_PUBLISH,
-    Brand,
-    BrandFile,
-    RegistryContext,
-    RegistryParams,
-)
+from verifier.families.base import Check
+from verifier.families.registry.common import Brand, BrandFile, RegistryContext, RegistryParams
+from verifier.families.rules import COMPOSED, Emits, says
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
@@ -42,18 +37,15 @@ class RegistryCheck(Check[RegistryContext]):
     version = "2"
     Params = RegistryParams
     params_file = "registry/checks.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "registry.uscc.missing": RuleSpec(Severity.flag, "未提供统一社会信用代码。"),
-        "registry.uscc.invalid": RuleSpec(Severity.reject, "统一社会信用代码格式或校验位错误。"),
-        "registry.uscc.org_code": RuleSpec(
-            Severity.flag, "统一社会信用代码中的组织机构代码校验位不符（少数真实代码如此），"
-            "需核实。"),
-        "registry.uscc.division": RuleSpec(
-            Severity.info, "统一社会信用代码中的行政区划码不在现行区划表中（多为旧代码）。"),
-        "registry.not_found": RuleSpec(Severity.flag, "登记系统中查无此企业。"),
-        "registry.name_mismatch": RuleSpec(
-            Severity.reject, "统一社会信用代码对应的企业名称与岗位所列企业名称不符。"),
-        "registry.lookalike": RuleSpec(Severity.flag, "企业名称疑似仿冒知名品牌或其他已登记企业。"),
+    emits: ClassVar[Emits] = {
+        "registry.uscc.missing": says("name", "code", variants=["missing", "resolved"]),
+        "registry.uscc.invalid": says("code", "why"),
+        "registry.uscc.org_code": says("code"),
+        "registry.uscc.division": says("code", "issue", variants=["registered", "unregistered"]),
+        "registry.not_found": COMPOSED,
+        "registry.name_mismatch": COMPOSED,
+        "registry.lookalike": says("trade", "brand", "entities", "name", "other", "score",
+                                   variants=["brand_same", "brand_similar", "registered"]),
     }
     params: RegistryParams
 
@@ -65,7 +57,7 @@ class RegistryCheck(Check[RegistryContext]):
         self._brand_norms = [{name_keys(n)[0] for n in b.names} for b in self.brands]
 
     @classmethod
-    def load(cls, pack: PackReader) -> RegistryCheck:
+    def build(cls, pack: PackReader) -> RegistryCheck:
         """Params, the USCC tables and the brand table, all through the pack reader."""
         params = pack.params(cls.params_file or "", RegistryParams)
         tables = UsccTables.from_pack(pack)
@@ -97,15 +89,13 @@ class RegistryCheck(Check[RegistryContext]):
             if (r is not None and fact is not None and fact.match in _EXACT_NAME
                     and r.status is Status.active):
                 return [self.finding(
-                    "registry.uscc.missing",
-                    f"岗位未提供统一社会信用代码；按名称唯一对应登记在册的“{r.name}”"
-                    f"（{r.uscc or r.regno}），身份可确认。",
-                    severity=self.params.uscc_missing_resolved, score=15,
-                    data={"legal_basis": BASIS_PUBLISH, "resolved_by": fact.match,
+                    "registry.uscc.missing", say="resolved",
+                    fill={"name": r.name, "code": r.uscc or r.regno},
+                    severity=self.params.uscc_missing_resolved,
+                    score=self.params.uscc_missing_resolved_score,
+                    data={"resolved_by": fact.match,
                           "record": {"uscc": r.uscc, "name": r.name, "status": r.status.value}})]
-            return [self.finding("registry.uscc.missing", "岗位未提供招聘企业的统一社会信用代码。",
-                                 severity=self.params.uscc_missing,
-                                 data={"legal_basis": BASIS_PUBLISH})]
+            return [self.finding("registry.uscc.missing", say="missing")]
         chk = validate_uscc(raw, self.tables)
         span = [Span(field="enterprise.uscc", start=0, end=len(raw), text=raw)]
         data = {"code": chk.code, "kind": chk.kind,
@@ -115,19 +105,18 @@ class RegistryCheck(Check[RegistryContext]):
                 "standard": "GB 32100-2015"}
         if not chk.valid:
             why = "；".join(i.message for i in chk.issues if i.level == "invalid")
-            return [self.finding("registry.uscc.invalid", f"统一社会信用代码“{raw}”无效：{why}。",
+            return [self.finding("registry.uscc.invalid", fill={"code": raw, "why": why},
                                  spans=span, data=data)]
         if any(i.level == "flag" and i.reason.value == "org_code_check" for i in chk.issues):
-            return [self.finding("registry.uscc.org_code",
-                                 f"统一社会信用代码“{raw}”的组织机构代码校验位不符，需核实。",
+            return [self.finding("registry.uscc.org_code", fill={"code": raw},
                                  spans=span, data={**data, "standard": "GB 11714"})]
         div = next((i for i in chk.issues if i.reason.value == "division_unknown"), None)
         if div is None or (fact is not None and fact.record is not None and fact.by_code):
             return []  # a registered code vouches for its old division code
         unregistered = fact is not None and fact.record is None
-        msg = f"统一社会信用代码“{raw}”的{div.message}"
-        msg += "，且登记系统中查无此代码。" if unregistered else "。"
-        return [self.finding("registry.uscc.division", msg, spans=span,
+        return [self.finding("registry.uscc.division",
+                             say="unregistered" if unregistered else "registered",
+                             fill={"code": raw, "issue": div.message}, spans=span,
                              severity=Severity.flag if unregistered else Severity.info,
                              data={**data, "escalated_by": "not_found" if unregistered else None,
                                    "table": "registry/divisions.csv (NBS 2023)"})]
@@ -139,7 +128,7 @@ class RegistryCheck(Check[RegistryContext]):
     def _not_found(self, posting: Posting, fact: RegistryFact) -> Finding:
         p = self.params
         cands = fact.candidate_evidence()
-        severity = p.not_found_with_candidate if cands else p.not_found
+        severity = p.not_found_with_candidate if cands else None
         code = fact.code_check.code if fact.code_check else None
         what = f"代码“{code}”及名称" if code else "名称"
         msg = f"登记系统中按{what}“{posting.enterprise.name}”查无此企业。"
@@ -157,8 +146,7 @@ class RegistryCheck(Check[RegistryContext]):
         return self.finding("registry.not_found", msg, spans=self._name_span(posting),
                             severity=severity,
                             data={"code": code, "name": posting.enterprise.name,
-                                  "candidates": cands, "closest": lookalike,
-                                  "legal_basis": BASIS_PUBLISH})
+                                  "candidates": cands, "closest": lookalike})
 
     def _mismatch(self, posting: Posting, fact: RegistryFact) -> Finding | None:
         p, rec = self.params, fact.record
@@ -195,9 +183,8 @@ class RegistryCheck(Check[RegistryContext]):
             if entity_norm in legal or (rec is not None and rec.uscc in brand.uscc):
                 return []
             return [self.finding(
-                "registry.lookalike",
-                f"企业名称的字号“{trade}”与知名品牌“{brand.brand}”{hit[0]}，但该企业不是品牌所属主体"
-                f"（{'、'.join(brand.names)}）。",
+                "registry.lookalike", say=f"brand_{hit[0]}",
+                fill={"trade": trade, "brand": brand.brand, "entities": "、".join(brand.names)},
                 spans=self._name_span(posting),
                 data={"trade_name": trade, "brand": brand.brand, "similarity": hit[1],
                       "threshold": p.brand_similar, "brand_entities": brand.names,
@@ -214,9 +201,8 @@ class RegistryCheck(Check[RegistryContext]):
         if not (p.lookalike_min <= best.score < p.name_match):
             return []
         return [self.finding(
-            "registry.lookalike",
-            f"企业名称“{posting.enterprise.name}”与已登记企业“{best.record.name}”相似但不相同"
-            f"（相似度{best.score:.0f}）。",
+            "registry.lookalike", say="registered",
+            fill={"name": posting.enterprise.name, "other": best.record.name, "score": best.score},
             spans=self._name_span(posting),
             data={"imitated": {"uscc": best.record.uscc, "name": best.record.name},
                   "score": round(best.score, 1), "min": p.lookalike_min,
@@ -224,13 +210,14 @@ class RegistryCheck(Check[RegistryContext]):
 
 
 def _brand_hit(trade: str, brand: Brand, similar: float) -> tuple[str, float] | None:
+    """("same" | "similar", similarity) when the 字号 is the brand's, else None."""
     if not trade:
         return None
     for t in brand.trades:
         if trade == t:
-            return "相同", 100.0
+            return "same", 100.0
         if len(t) >= 3 and len(trade) == len(t):
             score = float(fuzz.ratio(trade, t))
             if score >= similar:
-                return "近似", score
+                return "similar", score
     return None

@@ -10,11 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.families.base import Context
 from verifier.models import Severity
 from verifier.registry.fact import ReadsRegistry
-from verifier.registry.records import Status
 
 Score = Annotated[float, Field(ge=0, le=100)]
-BASIS_STATUS = "《市场主体登记管理条例》第三十、三十一、三十二、四十条"
-BASIS_PUBLISH = "《人力资源市场暂行条例》第二十四条；《网络招聘服务管理规定》"
 
 
 class RegistryParams(BaseModel):
@@ -26,15 +23,12 @@ class RegistryParams(BaseModel):
     name_clearly_other: Score = 50.0
     lookalike_min: Score = 70.0
     brand_similar: Score = 75.0
-    uscc_missing: Severity = Severity.flag
     uscc_missing_resolved: Severity = Severity.info
     """No code given, but the name resolves exactly (name, former name, alias) to one active
     registered company: the identity is established through the registry."""
-    not_found: Severity = Severity.flag
+    uscc_missing_resolved_score: Score = 15.0
     not_found_with_candidate: Severity = Severity.flag
     too_new_days: Annotated[int, Field(ge=0, le=3650)] = 90
-    status: dict[Status, Severity] = Field(default_factory=dict)
-    lists: dict[str, Severity] = Field(default_factory=dict)
     claims: dict[str, list[str]] = Field(default_factory=dict)
     claim_colloquial: list[str] = Field(default_factory=list)
     """Words right before a claim phrase that make it colloquial or a local honour

@@ -13,17 +13,12 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from verifier.families.base import Check, RuleSpec
-from verifier.families.registry.common import BASIS_STATUS, RegistryContext, RegistryParams
-from verifier.models import Finding, Posting, Severity, Span
+from verifier.families.base import Check
+from verifier.families.registry.common import RegistryContext, RegistryParams
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Posting, Span
 from verifier.registry.records import EnterpriseRecord, SizeClass, Status
 
-_STATUS_TEXT = {
-    Status.moved_out: "已迁出", Status.suspended: "停业", Status.closed_temporarily: "歇业",
-    Status.liquidating: "清算中", Status.revoked: "已吊销", Status.deregistered: "已注销",
-    Status.cancelled: "登记已撤销", Status.unknown: "状态不明",
-}
-_LIST_TEXT = {"abnormal": "经营异常名录", "serious_violation": "严重违法失信名单"}
 _TIERS = {"zjtx": "专精特新", "little_giant": "专精特新“小巨人”", "innovative": "创新型中小企业"}
 
 
@@ -34,17 +29,15 @@ class RegistryStandingCheck(Check[RegistryContext]):
     version = "1"
     Params = RegistryParams
     params_file = "registry/checks.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        **{f"registry.status.{s.value}": RuleSpec(
-            Severity.reject if s in (Status.liquidating, Status.revoked, Status.deregistered,
-                                     Status.cancelled) else Severity.flag,
-            f"登记状态为“{t}”的企业发布招聘信息。") for s, t in _STATUS_TEXT.items()},
-        "registry.too_new": RuleSpec(Severity.flag, "企业成立时间很短。"),
-        "registry.list.abnormal": RuleSpec(Severity.flag, "企业被列入经营异常名录。"),
-        "registry.list.serious_violation": RuleSpec(
-            Severity.reject, "企业被列入严重违法失信名单。"),
-        "registry.claim.zjtx": RuleSpec(
-            Severity.flag, "岗位声称企业为专精特新/小巨人，但登记信息中无有效认定。"),
+    emits: ClassVar[Emits] = {
+        **{f"registry.status.{s.value}": says("name", "raw") for s in Status
+           if s is not Status.active},
+        "registry.too_new": says("established", "age"),
+        "registry.list.abnormal": says("name", "listed_on", variants=["dated", "undated"]),
+        "registry.list.serious_violation": says("name", "listed_on",
+                                                variants=["dated", "undated"]),
+        "registry.claim.zjtx": says("claimed", "year", "day", "tiers",
+                                    variants=["before_programme", "unrecognised"]),
     }
     params: RegistryParams
 
@@ -73,28 +66,23 @@ class RegistryStandingCheck(Check[RegistryContext]):
         ev = fact.evidence()
         out: list[Finding] = []
         if rec.status is not Status.active:
-            sev = p.status.get(rec.status, self.rules[f"registry.status.{rec.status.value}"]
-                               .severity)
+            rule = f"registry.status.{rec.status.value}"
             out.append(self.finding(
-                f"registry.status.{rec.status.value}",
-                f"企业“{rec.name}”登记状态为“{rec.status_raw or _STATUS_TEXT[rec.status]}”"
-                f"（{_STATUS_TEXT[rec.status]}）。", severity=sev,
-                data={**ev, "status": rec.status.value, "status_raw": rec.status_raw,
-                      "legal_basis": BASIS_STATUS}))
+                rule, fill={"name": rec.name, "raw": rec.status_raw or self.rules[rule].title},
+                data={**ev, "status": rec.status.value, "status_raw": rec.status_raw}))
         if rec.established is not None:
             age = (day - rec.established).days
             if 0 <= age < p.too_new_days:
                 out.append(self.finding(
-                    "registry.too_new", f"企业成立于{rec.established}，距发布仅{age}天。",
+                    "registry.too_new", fill={"established": rec.established, "age": age},
                     data={**ev, "established": rec.established.isoformat(), "age_days": age,
                           "threshold": p.too_new_days}))
         for m in rec.lists:
-            if m.list in _LIST_TEXT and _valid(m.listed_on, m.removed_on, day, end_open=True):
-                rule = f"registry.list.{m.list}"
+            rule = f"registry.list.{m.list}"
+            if rule in self.emits and _valid(m.listed_on, m.removed_on, day, end_open=True):
                 out.append(self.finding(
-                    rule, f"企业“{rec.name}”被列入{_LIST_TEXT[m.list]}"
-                    f"{f'（{m.listed_on}）' if m.listed_on else ''}。",
-                    severity=p.lists.get(m.list, self.rules[rule].severity),
+                    rule, say="dated" if m.listed_on else "undated",
+                    fill={"name": rec.name, "listed_on": m.listed_on},
                     data={**ev, "list": m.list, "listed_on": _iso(m.listed_on),
                           "removed_on": _iso(m.removed_on), "reason": m.reason}))
         out.extend(self._claims(posting, rec, ctx))
@@ -131,15 +119,14 @@ class RegistryStandingCheck(Check[RegistryContext]):
         starts = [self.params.programme_start[t] for t in tiers
                   if t in self.params.programme_start]
         before = bool(starts) and day < min(starts)
-        why = (f"，而该认定{min(starts).year}年才开始评定" if before else
-               f"，但登记信息中无{day}有效的{'或'.join(_TIERS.get(t, t) for t in tiers)}认定")
         return self.finding(
-            "registry.claim.zjtx", f"岗位声称“{text}”{why}。",
+            "registry.claim.zjtx", say="before_programme" if before else "unrecognised",
+            fill={"claimed": text, "year": min(starts).year if starts else None, "day": day,
+                  "tiers": "或".join(_TIERS.get(t, t) for t in tiers)},
             spans=[Span(field=fld, start=i, end=i + len(phrase), text=text)],
             data={**self._recognitions(rec), "claimed": phrase, "accepted_tiers": tiers,
                   "on": day.isoformat(), "before_programme": before,
-                  "programme_start": min(starts).isoformat() if starts else None,
-                  "legal_basis": "《优质中小企业梯度培育管理暂行办法》"})
+                  "programme_start": min(starts).isoformat() if starts else None})
 
     @staticmethod
     def _recognitions(rec: EnterpriseRecord) -> dict[str, object]:

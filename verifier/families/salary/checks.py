@@ -4,7 +4,8 @@ Reads the posting's salary once (structured figures, else `salary.text`, parsed 
 `verifier.text.salary`). 面议 or no pay at all is flagged from the date a rule requiring basic
 pay in every posting is in force (`negotiable_required_from`), info before it. A range whose
 top is many times its bottom (8-30K) is a classic bait. Thresholds live in
-`rules/salary/salary.toml`.
+`rules/salary/salary.toml`, the rules (severity, product text, messages) in
+`rules/salary/rules.toml`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
 from verifier.models import Finding, Severity
 from verifier.text.salary_posting import salary_spans, stated_salary
 
 _BY_OUTPUT = re.compile(r"底薪.{0,12}提成|计件|按单计|多劳多得")
-LAW_BASIC_PAY = "《人力资源市场暂行条例》第二十四条（招聘信息应包含薪酬待遇等内容）"
 
 
 class SalaryParams(BaseModel):
@@ -33,10 +34,9 @@ class SalaryParams(BaseModel):
     """For base + commission pay (底薪+提成) the top of the range is variable pay: wider."""
     absurd_monthly_min: Annotated[float, Field(ge=0)] = 100
     absurd_monthly_max: Annotated[float, Field(gt=0)] = 1_000_000
-    negotiable_severity: Severity = Severity.flag
     negotiable_required_from: date | None = None
-    """From this date a posting without basic pay breaks a rule in force: before it, the
-    severity is `negotiable_severity_before`."""
+    """From this date a posting without basic pay breaks a rule in force (the rule's own
+    severity): before it, the severity is `negotiable_severity_before`."""
     negotiable_severity_before: Severity = Severity.info
     flag_missing: bool = True
 
@@ -48,17 +48,11 @@ class SalaryCheck(Check[Context]):
     version = "1"
     Params = SalaryParams
     params_file = "salary/salary.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "salary.unparsed": RuleSpec(Severity.flag, "薪资写法无法识别，无法核对薪酬是否合规。"),
-        "salary.invalid_range": RuleSpec(
-            Severity.flag, "薪资范围不成立：下限高于上限、为零或负数，或数额明显荒谬。", score=40
-        ),
-        "salary.negotiable": RuleSpec(
-            Severity.flag, "未写明基本劳动报酬（面议或未填写），不符合招聘信息应载明薪酬的要求。"
-        ),
-        "salary.bait_range": RuleSpec(
-            Severity.flag, "薪资范围过宽（上限为下限的数倍），常见于以高薪为诱饵的虚假招聘。"
-        ),
+    emits: ClassVar[Emits] = {
+        "salary.unparsed": says("text"),
+        "salary.invalid_range": says("problems"),
+        "salary.negotiable": says(variants=["negotiable", "missing"]),
+        "salary.bait_range": says("ratio", "limit"),
     }
 
     def check(self, ctx: Context) -> list[Finding]:
@@ -70,17 +64,17 @@ class SalaryCheck(Check[Context]):
             if sal is None and not p.flag_missing:
                 return []
             spans = salary_spans(posting, sal)
-            what = "面议" if sal is not None and sal.status == "negotiable" else "未填写"
+            negotiable = sal is not None and sal.status == "negotiable"
             since = p.negotiable_required_from
             required = since is None or ctx.now.date() >= since
             return [self.finding(
-                "salary.negotiable", f"薪资为“{what}”，未写明基本劳动报酬。", spans=spans,
-                severity=p.negotiable_severity if required else p.negotiable_severity_before,
-                data={"parsed": sal.evidence() if sal else None, "legal_basis": LAW_BASIC_PAY,
+                "salary.negotiable", say="negotiable" if negotiable else "missing", spans=spans,
+                severity=None if required else p.negotiable_severity_before,
+                data={"parsed": sal.evidence() if sal else None,
                       "required_from": since.isoformat() if since else None},
             )]
         if sal.status == "unread" and "absurd" not in sal.issues:
-            return [self.finding("salary.unparsed", f"无法识别薪资写法“{sal.text[:50]}”。",
+            return [self.finding("salary.unparsed", fill={"text": sal.text[:50]},
                                  spans=salary_spans(posting, sal),
                                  data={"parsed": sal.evidence()})]
         out: list[Finding] = []
@@ -105,18 +99,16 @@ class SalaryCheck(Check[Context]):
         data: dict[str, Any] = {"parsed": sal.evidence()}
         if problems:
             out.append(self.finding(
-                "salary.invalid_range",
-                f"薪资范围不成立（{'、'.join(_PROBLEM[i] for i in problems)}）。",
+                "salary.invalid_range", fill={"problems": "、".join(_PROBLEM[i] for i in problems)},
                 spans=spans, data={**data, "problems": problems,
                                    "thresholds": {"absurd_monthly_min": p.absurd_monthly_min,
                                                   "absurd_monthly_max": p.absurd_monthly_max}},
             ))
         if bait and ratio is not None:
             out.append(self.finding(
-                "salary.bait_range",
-                f"薪资上限是下限的{ratio:.1f}倍（阈值{limit}倍），范围过宽。",
-                spans=spans, data={**data, "ratio": round(ratio, 3), "threshold": limit,
-                                   "commission": sal.commission},
+                "salary.bait_range", fill={"ratio": ratio, "limit": limit}, spans=spans,
+                data={**data, "ratio": round(ratio, 3), "threshold": limit,
+                      "commission": sal.commission},
             ))
         return out
 

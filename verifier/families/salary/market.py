@@ -19,9 +19,10 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
 from verifier.families.salary.tables import city_name, region_name
-from verifier.models import EmploymentType, Finding, Posting, Severity, Span
+from verifier.models import EmploymentType, Finding, Posting, Span
 from verifier.pack import PackReader
 from verifier.text.salary import SalaryParse
 from verifier.text.salary_posting import salary_spans, stated_salary
@@ -117,12 +118,9 @@ class MarketCheck(Check[Context]):
     version = "1"
     Params = MarketParams
     params_file = "salary/market.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "salary.implausible_high": RuleSpec(
-            Severity.flag,
-            "薪资远高于同学历、同城市层级的市场水平，或对无技能要求的工作承诺高收入。",
-        ),
-    }
+    emits: ClassVar[Emits] = {"salary.implausible_high": says(
+        "occupation", "education", "value", "city", "tier", "threshold", "promise",
+        variants=["occupation", "graduate", "intern_day", "intern_hour", "promise"])}
 
     def __init__(self, params: MarketParams, bands: list[Band], interns: list[InternBand],
                  tiers: dict[str, int], occupations: list[OccupationBand] | None = None) -> None:
@@ -137,7 +135,7 @@ class MarketCheck(Check[Context]):
         self._entry = _any_of(params.entry_level)
 
     @classmethod
-    def load(cls, pack: PackReader) -> MarketCheck:
+    def build(cls, pack: PackReader) -> MarketCheck:
         """Read the params and the band tables."""
         params = pack.params(cls.params_file or "", MarketParams)
         bands = [b for _, b in pack.csv_rows("salary/bands.csv", Band,
@@ -199,8 +197,8 @@ class MarketCheck(Check[Context]):
                 span = Span(field=fld, start=m.start(), end=m.end(),
                             text=view.original[m.start():m.end()])
                 return [self.finding(
-                    "salary.implausible_high",
-                    f"对无学历或技能要求的岗位承诺“{span.text}”，疑似高薪诱饵。", spans=[span],
+                    "salary.implausible_high", say="promise", fill={"promise": span.text},
+                    spans=[span],
                     data={"promise": span.text, "education": posting.education,
                           "unskilled_title": unskilled,
                           "occupation": occ.occupation if occ else None,
@@ -222,9 +220,9 @@ class MarketCheck(Check[Context]):
             if top <= limit:
                 return []
             return [self.finding(
-                "salary.implausible_high",
-                f"{occ.occupation}类岗位月薪折算{top:.0f}元，"
-                f"远高于{city or '该'}城市层级{tier}同类岗位的合理上限{limit:.0f}元。",
+                "salary.implausible_high", say="occupation",
+                fill={"occupation": occ.occupation, "value": top, "city": city or "该",
+                      "tier": tier, "threshold": limit},
                 spans=salary_spans(posting, sal),
                 data=self._data(sal, top, limit, occ.model_dump(), occupation=occ.occupation,
                                 market_tier=tier),
@@ -251,9 +249,9 @@ class MarketCheck(Check[Context]):
         if top <= limit:
             return []
         return [self.finding(
-            "salary.implausible_high",
-            f"入门级{edu}岗位月薪折算{top:.0f}元，"
-            f"远高于{city or '该'}城市层级{tier}的合理上限{limit:.0f}元。",
+            "salary.implausible_high", say="graduate",
+            fill={"education": edu, "value": top, "city": city or "该", "tier": tier,
+                  "threshold": limit},
             spans=salary_spans(posting, sal),
             data=self._data(sal, top, limit, band.model_dump(), specialist=specialist),
         )]
@@ -273,11 +271,10 @@ class MarketCheck(Check[Context]):
                 continue
             limit = band.day_max if sal.unit == "day" else band.hour_max
             if top > limit:
-                unit = "日薪" if sal.unit == "day" else "时薪"
                 return [self.finding(
                     "salary.implausible_high",
-                    f"实习岗位{unit}{top:.0f}元，超过同类工作的合理上限{limit:.0f}元。",
-                    spans=salary_spans(posting, sal),
+                    say="intern_day" if sal.unit == "day" else "intern_hour",
+                    fill={"value": top, "threshold": limit}, spans=salary_spans(posting, sal),
                     data=self._data(sal, top, limit, band.model_dump()),
                 )]
             return []

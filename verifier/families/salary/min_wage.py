@@ -15,16 +15,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from verifier.families.base import Check, Context, RuleSpec
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
 from verifier.families.salary.tables import WEAK, WageRow, WageTable, load_wage_table
 from verifier.models import EmploymentType, Finding, Severity
 from verifier.pack import PackReader
 from verifier.text.salary_posting import salary_spans, stated_salary
-
-LAW = (
-    "《最低工资规定》（劳动和社会保障部令第21号）第十二条；"
-    "折算依据劳社部发〔2008〕3号（21.75天、174小时）"
-)
 
 
 class MinWageParams(BaseModel):
@@ -42,18 +38,16 @@ class MinWageCheck(Check[Context]):
     version = "1"
     Params = MinWageParams
     params_file = "salary/min_wage.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "salary.below_min_wage": RuleSpec(
-            Severity.reject, "薪资低于当地在岗位发布日生效的最低工资标准。", score=100
-        ),
-    }
+    emits: ClassVar[Emits] = {"salary.below_min_wage": says(
+        "value", "region", "tier", "threshold", "effective", "degraded",
+        variants=["monthly", "hourly"])}
 
     def __init__(self, params: MinWageParams, table: WageTable) -> None:
         super().__init__(params)
         self.table = table
 
     @classmethod
-    def load(cls, pack: PackReader) -> MinWageCheck:
+    def build(cls, pack: PackReader) -> MinWageCheck:
         """Read the params and every minimum-wage table with the city-tier map."""
         params = pack.params(cls.params_file or "", MinWageParams)
         return cls(params, load_wage_table(pack))
@@ -109,19 +103,17 @@ class MinWageCheck(Check[Context]):
         if severity is Severity.reject and posting.employment_type == EmploymentType.internship:
             severity = self.params.intern_severity
             degraded.append("实习生不构成劳动关系，低于最低工资仅提示")
-        measure = "小时工资" if hourly else "月薪折算"
         data: dict[str, Any] = {
             "parsed": sal.evidence(), "measure": "hourly" if hourly else "monthly",
             "value": round(value, 2), "threshold": amount(row), "region": region,
             "judged_on": day.isoformat(), "table_row": row.evidence(std.file),
             "tier_basis": basis, "city_tier": ct.model_dump() if ct else None,
-            "legal_basis": LAW,
         }
         if degraded:
             data["degraded"] = degraded
         return [self.finding(
-            "salary.below_min_wage",
-            f"{measure}{value:.2f}元，低于{region}第{row.tier}档最低工资{amount(row)}元"
-            f"（{row.effective_date}起执行）。" + ("；".join(degraded)),
+            "salary.below_min_wage", say="hourly" if hourly else "monthly",
+            fill={"value": value, "region": region, "tier": row.tier, "threshold": amount(row),
+                  "effective": row.effective_date, "degraded": "；".join(degraded)},
             spans=salary_spans(posting, sal), data=data, severity=severity,
         )]

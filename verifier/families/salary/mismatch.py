@@ -17,8 +17,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.families.base import Check, Context, RuleSpec
-from verifier.models import Finding, Severity, Span
+from verifier.families.base import Check, Context
+from verifier.families.rules import Emits, says
+from verifier.models import Finding, Span
 from verifier.text.pay_items import pay_kind
 from verifier.text.salary import SalaryParse, iter_pay
 from verifier.text.salary_posting import salary_spans, stated_salary, text_parse
@@ -48,12 +49,8 @@ class MismatchCheck(Check[Context]):
     version = "1"
     Params = MismatchParams
     params_file = "salary/mismatch.toml"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        "salary.text_mismatch": RuleSpec(
-            Severity.flag,
-            "岗位不同位置写明的薪资互相矛盾（结构化薪资与薪资文字或职位描述不一致）。",
-        ),
-    }
+    emits: ClassVar[Emits] = {
+        "salary.text_mismatch": says("text", variants=["salary_text", "description"])}
 
     def _disagree(self, ra: tuple[float, float], b: SalaryParse) -> bool:
         rb = _bounds(b)
@@ -92,11 +89,9 @@ class MismatchCheck(Check[Context]):
 
     def _finding(self, where: str, sal: SalaryParse, other: SalaryParse,
                  spans: list[Span], kind: str = "main") -> Finding:
-        label = "薪资文字" if where == "salary.text" else "职位描述"
         return self.finding(
-            "salary.text_mismatch",
-            f"结构化薪资与{label}中的“{other.text[:30].strip()}”不一致。",
-            spans=spans,
+            "salary.text_mismatch", say="salary_text" if where == "salary.text" else "description",
+            fill={"text": other.text[:30].strip()}, spans=spans,
             data={"stated": sal.evidence(), "other": other.evidence(), "other_field": where,
                   "other_kind": kind, "threshold": self.params.tolerance},
         )

@@ -3,6 +3,7 @@
 Each cue (`signals.cue.<name>`) is an info finding with the text that raised it; the sum
 (`signals.sum`) is a logistic combination of the cue values whose weights, bias and
 threshold live in `rules/signals/weights.toml` (fitted by `verifier model train`). The
-vocabulary and thresholds of the cues are `rules/signals/cues.toml`. Reads the `registry`
+vocabulary and thresholds of the cues are `rules/signals/cues.toml`, the rules are declared
+in `rules/signals/rules.toml`. Reads the `registry`
 fact (company size, founding date, business scope, capital) when it is there.
 """

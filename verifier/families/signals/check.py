@@ -1,37 +1,24 @@
-"""The signals check: every cue as an info finding, and their calibrated sum as a flag."""
+"""The signals check: every cue as an info finding, and their calibrated sum as a flag.
+
+Reads `rules/signals/cues.toml` (vocabulary, thresholds), `weights.toml` (the sum) and the
+occupation taxonomy; its rules are declared in `rules/signals/rules.toml`."""
 
 from __future__ import annotations
 
 import math
 from typing import ClassVar, Protocol
 
-from verifier.families.base import Check, Context, FactUnavailable, RuleSpec
+from verifier.families.base import Check, Context, FactUnavailable
+from verifier.families.rules import COMPOSED, Emits, says
 from verifier.families.signals.cues import Cue, Cues, Inputs
 from verifier.families.signals.params import CUE_NAMES, CueParams, SumParams
-from verifier.models import Finding, Severity
+from verifier.models import Finding
 from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
 from verifier.text.occupations import Taxonomy
 
 CUES_FILE = "signals/cues.toml"
 WEIGHTS_FILE = "signals/weights.toml"
-
-_DESCRIPTIONS = {
-    "title_subtitle_mismatch": "副标题与标题不是同一类岗位。",
-    "pay_figures": "正文出现多个不同的薪酬数字。",
-    "open_requirements_skilled": "技术/持证岗位却不限学历或经验。",
-    "hype": "夸张宣传用语（月入过万、躺赚、改变命运……）。",
-    "duties_one_line": "岗位职责只有一两句。",
-    "headcount_vs_size": "招聘人数超过公司规模（劳务派遣/人力资源机构除外）。",
-    "intro_missing": "没有公司介绍。",
-    "intro_advert": "公司介绍是招聘广告而非公司情况。",
-    "scope_too_broad": "经营范围过宽，与注册资本或规模不相称。",
-    "young_company_many": "新成立的公司一次招很多人。",
-    "welfare_too_good": "福利多得不像真的。",
-    "urgency": "急招类用语与包吃住、无需经验同时出现。",
-    "body_contradicts_fields": "正文要求与学历/经验字段相矛盾。",
-}
-
 
 def load_cues(pack: PackReader) -> Cues:
     """The cue computer of a pack (cues.toml and the occupation taxonomy)."""
@@ -62,11 +49,9 @@ class SignalsCheck(Check[SignalsContext]):
 
     id = "signals"
     version = "1"
-    rules: ClassVar[dict[str, RuleSpec]] = {
-        **{f"signals.cue.{n}": RuleSpec(Severity.info, _DESCRIPTIONS[n]) for n in CUE_NAMES},
-        "signals.sum": RuleSpec(
-            Severity.flag, "多个弱信号同时出现，加权合计超过阈值（权重由有标注数据按雇主分组"
-            "交叉验证拟合），转人工审核。", score=30),
+    emits: ClassVar[Emits] = {
+        **{f"signals.cue.{n}": COMPOSED for n in CUE_NAMES},
+        "signals.sum": says("cues", "probability", "threshold"),
     }
 
     def __init__(self, cues: Cues, weights: SumParams) -> None:
@@ -78,7 +63,7 @@ class SignalsCheck(Check[SignalsContext]):
             raise ValueError(f"unknown cue(s) in weights: {sorted(unknown)}")
 
     @classmethod
-    def load(cls, pack: PackReader) -> SignalsCheck:
+    def build(cls, pack: PackReader) -> SignalsCheck:
         """Cue vocabulary, taxonomy and the sum's weights; unknown cue names refused."""
         cues = load_cues(pack)
         weights = pack.params(WEIGHTS_FILE, SumParams)
@@ -111,10 +96,10 @@ class SignalsCheck(Check[SignalsContext]):
         if p < w.threshold:
             return None
         top = sorted(parts.items(), key=lambda kv: -kv[1])
-        names = "、".join(_DESCRIPTIONS[n].rstrip("。") for n, c in top[:3] if c > 0)
+        names = "、".join(self.rules[f"signals.cue.{n}"].description.rstrip("。")
+                         for n, c in top[:3] if c > 0)
         return self.finding(
-            "signals.sum",
-            f"多个弱信号同时出现（{names}），合计{p:.2f}，超过阈值{w.threshold:.2f}。",
+            "signals.sum", fill={"cues": names, "probability": p, "threshold": w.threshold},
             spans=[s for c in found for s in c.spans][:8],
             data={"probability": round(p, 4), "threshold": w.threshold,
                   "contributions": {n: round(c, 3) for n, c in top},
