@@ -272,3 +272,27 @@ def test_render_fills_title_and_refuses_an_unknown_case() -> None:
         spec.render("y", {"v": 1})
     with pytest.raises(KeyError):
         spec.render(None, {"v": 1})
+
+
+def _cue_calls() -> Iterator[tuple[int, str, set[str] | None]]:
+    path = FAMILIES / "signals" / "cues.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Cue":
+            name = _glob(node.args[0])
+            assert name is not None, node.lineno
+            yield node.lineno, name, _dict_keys(node.args[2], node)
+
+
+def test_every_cue_fills_what_its_rule_says() -> None:
+    """Each cue gives exactly the values `CUE_FIELDS` lists, and its rule's template in the
+    shipped pack needs no other."""
+    from verifier.families.signals.params import CUE_FIELDS, CUE_NAMES
+
+    assert tuple(CUE_FIELDS) == CUE_NAMES
+    seen = set()
+    for line, name, keys in _cue_calls():
+        seen.add(name)
+        assert keys == set(CUE_FIELDS[name]), (line, name, keys)
+        template = PACK[f"signals.cue.{name}"].message
+        assert isinstance(template, str) and set(placeholders(template)) <= keys, (line, name)
+    assert seen == set(CUE_NAMES)

@@ -9,9 +9,9 @@ import math
 from typing import ClassVar, Protocol
 
 from verifier.families.base import Check, Context, FactUnavailable
-from verifier.families.rules import COMPOSED, Emits, says
+from verifier.families.rules import Emits, says
 from verifier.families.signals.cues import Cue, Cues, Inputs
-from verifier.families.signals.params import CUE_NAMES, CueParams, SumParams
+from verifier.families.signals.params import CUE_FIELDS, CUE_NAMES, CueParams, SumParams
 from verifier.models import Finding
 from verifier.pack import PackReader
 from verifier.registry.fact import ReadsRegistry
@@ -50,7 +50,7 @@ class SignalsCheck(Check[SignalsContext]):
     id = "signals"
     version = "1"
     emits: ClassVar[Emits] = {
-        **{f"signals.cue.{n}": COMPOSED for n in CUE_NAMES},
+        **{f"signals.cue.{n}": says(*CUE_FIELDS[n]) for n in CUE_NAMES},
         "signals.sum": says("cues", "probability", "threshold"),
     }
 
@@ -77,7 +77,7 @@ class SignalsCheck(Check[SignalsContext]):
     def check(self, ctx: SignalsContext) -> list[Finding]:
         """One info finding per cue that fired; `signals.sum` when the sum crosses."""
         found = posting_cues(self.cues, ctx)
-        out = [self.finding(f"signals.cue.{c.name}", c.message, spans=c.spans,
+        out = [self.finding(f"signals.cue.{c.name}", fill=c.fill, spans=c.spans,
                             data={"cue_value": round(c.value, 3), **c.data}) for c in found]
         total = self._sum(found)
         if total is not None:

@@ -33,11 +33,13 @@ _FIELD_SEP = re.compile(r"[_|]")
 
 @dataclass(frozen=True)
 class Cue:
-    """One weak signal that fired: its value (feature), evidence and a Chinese message."""
+    """One weak signal that fired: its value (feature), the values its message is filled
+    with (`CUE_FIELDS`; the sentence is its rule's, in rules/signals/rules.toml) and its
+    evidence."""
 
     name: str
     value: float
-    message: str
+    fill: dict[str, Any]
     spans: list[Span] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -153,7 +155,7 @@ class Cues:
             return None
         hit = other[0]
         return Cue("title_subtitle_mismatch", 1.0,
-                   f"标题为“{named.term}”，副标题却写“{hit.term}”，两者不是同一类岗位。",
+                   {"job": named.term, "subtitle": hit.term},
                    [_span("title", x.text.view("title"), named.start, named.end),
                     _span("description", desc, hit.start, hit.end)],
                    {"title_family": named.family, "subtitle_family": hit.family})
@@ -168,7 +170,7 @@ class Cues:
         if len(figures) < self.p.pay_min_distinct:
             return None
         return Cue("pay_figures", float(len(figures)),
-                   f"正文出现{len(figures)}个不同的薪酬数字，薪资说法不一。",
+                   {"count": len(figures)},
                    [_span("description", desc, s, e) for s, e in list(figures.values())[:6]],
                    {"figures": sorted(figures)[:10], "threshold": self.p.pay_min_distinct})
 
@@ -185,7 +187,7 @@ class Cues:
         if not loose:
             return None
         return Cue("open_requirements_skilled", float(len(loose)),
-                   f"“{named.term}”属技术/持证岗位，却{'、'.join(v for _, v in loose)}。",
+                   {"job": named.term, "open": "、".join(v for _, v in loose)},
                    [_span("title", x.text.view("title"), named.start, named.end)]
                    + [Span(field=f, start=0, end=len(v), text=v) for f, v in loose],
                    {"family": fam.id, "skilled": fam.skilled, "licensed": fam.licensed})
@@ -195,7 +197,7 @@ class Cues:
         if not spans:
             return None
         words = sorted({s.text for s in spans})
-        return Cue("hype", float(len(words)), f"夸张宣传用语：{'、'.join(words)}。", spans[:6],
+        return Cue("hype", float(len(words)), {"words": "、".join(words)}, spans[:6],
                    {"words": words})
 
     def _duties_one_line(self, x: Inputs) -> Cue | None:
@@ -211,7 +213,7 @@ class Cues:
         if chars > self.p.duties_max_chars or len(sentences) > self.p.duties_max_sentences:
             return None
         return Cue("duties_one_line", 1.0,
-                   f"岗位职责只有{len(sentences)}句、{chars}字，没有具体工作内容。", [],
+                   {"sentences": len(sentences), "chars": chars}, [],
                    {"chars": chars, "sentences": len(sentences),
                     "threshold": self.p.duties_max_chars})
 
@@ -221,8 +223,8 @@ class Cues:
         intro = x.posting.company_profile.strip()
         if len(intro) >= self.p.intro_min_chars:
             return None
-        return Cue("intro_missing", 1.0, "没有公司介绍（或不足"
-                   f"{self.p.intro_min_chars}字）。", [], {"chars": len(intro)})
+        return Cue("intro_missing", 1.0, {"min_chars": self.p.intro_min_chars}, [],
+                   {"chars": len(intro)})
 
     def _intro_advert(self, x: Inputs) -> Cue | None:
         spans = self.words(x, "company_profile", "intro_advert")
@@ -230,7 +232,7 @@ class Cues:
             return None
         words = sorted({s.text for s in spans})
         return Cue("intro_advert", float(len(words)),
-                   f"公司介绍写的是招聘广告而非公司情况：{'、'.join(words)}。", spans[:5],
+                   {"words": "、".join(words)}, spans[:5],
                    {"words": words})
 
     def _welfare_too_good(self, x: Inputs) -> Cue | None:
@@ -238,7 +240,7 @@ class Cues:
         if len(spans) < self.p.welfare_min_distinct:
             return None
         return Cue("welfare_too_good", float(len(spans) - self.p.welfare_min_distinct + 1),
-                   f"列出{len(spans)}项福利，好得不像真的。", spans[:8],
+                   {"count": len(spans)}, spans[:8],
                    {"count": len(spans), "threshold": self.p.welfare_min_distinct})
 
     def _urgency(self, x: Inputs) -> Cue | None:
@@ -249,8 +251,9 @@ class Cues:
         if not companions:
             return None
         return Cue("urgency", float(1 + len(companions)),
-                   f"催促用语（{urgent[0].text}）与{'、'.join(s.text for s in companions[:3])}"
-                   "同时出现。", (urgent + companions)[:6],
+                   {"urgent": urgent[0].text,
+                    "companions": "、".join(s.text for s in companions[:3])},
+                   (urgent + companions)[:6],
                    {"urgency": sorted({s.text for s in urgent}),
                     "companions": sorted({s.text for s in companions})})
 
@@ -273,8 +276,8 @@ class Cues:
         if not out:
             return None
         return Cue("body_contradicts_fields", float(len(out)),
-                   f"结构化字段写{'、'.join(said)}，正文却要求{'、'.join(s.text for s in out)}。",
-                   out, {"education": x.posting.education, "experience": x.posting.experience})
+                   {"fields": "、".join(said), "asked": "、".join(s.text for s in out)}, out,
+                   {"education": x.posting.education, "experience": x.posting.experience})
 
     # -- registry cues -----------------------------------------------------------------
     def _agency(self, x: Inputs) -> bool:
@@ -291,7 +294,7 @@ class Cues:
         if not size or hc <= size * self.p.headcount_over_size:
             return None
         return Cue("headcount_vs_size", hc / size,
-                   f"招{hc}人，超过公司规模（{r.staff_range or r.staff}）。", [],
+                   {"headcount": hc, "size": r.staff_range or r.staff}, [],
                    {"headcount": hc, "staff": r.staff, "staff_range": r.staff_range})
 
     def _scope_too_broad(self, x: Inputs) -> Cue | None:
@@ -304,7 +307,7 @@ class Cues:
         if len(items) < self.p.scope_min_items or not small:
             return None
         return Cue("scope_too_broad", len(items) / self.p.scope_min_items,
-                   f"经营范围列了{len(items)}项，与注册资本（{r.capital_raw}）/规模不相称。", [],
+                   {"items": len(items), "capital": r.capital_raw}, [],
                    {"items": len(items), "capital_cny": r.capital_cny,
                     "staff_range": r.staff_range})
 
@@ -316,7 +319,7 @@ class Cues:
         if age < 0 or age > self.p.young_days or hc < self.p.young_min_headcount:
             return None
         return Cue("young_company_many", hc / self.p.young_min_headcount,
-                   f"公司成立仅{age}天，却一次招{hc}人。", [],
+                   {"age": age, "headcount": hc}, [],
                    {"age_days": age, "headcount": hc, "established": r.established.isoformat()})
 
 

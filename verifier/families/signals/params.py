@@ -16,6 +16,23 @@ CUE_NAMES = (
 )
 """Every cue, in feature order (the model and the weights file use this order)."""
 
+CUE_FIELDS: dict[str, tuple[str, ...]] = {
+    "title_subtitle_mismatch": ("job", "subtitle"),
+    "pay_figures": ("count",),
+    "open_requirements_skilled": ("job", "open"),
+    "hype": ("words",),
+    "duties_one_line": ("sentences", "chars"),
+    "headcount_vs_size": ("headcount", "size"),
+    "intro_missing": ("min_chars",),
+    "intro_advert": ("words",),
+    "scope_too_broad": ("items", "capital"),
+    "young_company_many": ("age", "headcount"),
+    "welfare_too_good": ("count",),
+    "urgency": ("urgent", "companions"),
+    "body_contradicts_fields": ("fields", "asked"),
+}
+"""What each cue fills its rule's message with (`signals.cue.<name>` in rules.toml)."""
+
 
 class CueParams(BaseModel):
     """Vocabulary and thresholds of the cues (`rules/signals/cues.toml`)."""
