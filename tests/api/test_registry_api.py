@@ -49,11 +49,46 @@ async def test_bad_records_write_nothing(client: TestClient[Any, Any]) -> None:
     assert resp.content_type == "application/problem+json"
 
 
+async def test_a_regno_of_another_enterprise_is_409_naming_it(
+    client: TestClient[Any, Any],
+) -> None:
+    first = {"uscc": "911100000A3X0AHN6J", "regno": "100000000000006", "name": "甲"}
+    second = {"uscc": "9111000013B7GUBY2Q", "regno": "100000000000006", "name": "乙"}
+    resp = await client.put("/v1/admin/registry/enterprises", json=first, headers=ADMIN)
+    assert resp.status == 200, await resp.text()
+    resp = await client.put("/v1/admin/registry/enterprises", json=[RECORD, second],
+                            headers=ADMIN)
+    assert resp.status == 409 and resp.content_type == "application/problem+json"
+    body = await resp.json()
+    assert [(e["field"], e["type"]) for e in body["errors"]] == [
+        ("enterprises[1].regno", "conflict")]
+    assert "911100000A3X0AHN6J" in body["detail"]
+    for code in (HUAWEI, "9111000013B7GUBY2Q"):  # nothing written
+        got = await client.get(f"/v1/admin/registry/enterprises/{code}", headers=ADMIN)
+        assert got.status == 404
+
+
+async def test_json_records_read_as_json(client: TestClient[Any, Any]) -> None:
+    """The vendor-file placeholders ("N/A", "-") are text in a JSON record, null or an empty
+    string is a missing value, and 120.0 is a whole number (JSON Schema's `integer`)."""
+    body = {**RECORD, "name": "N/A", "address": "-", "industry": "", "business_scope": None,
+            "staff": 120.0}
+    resp = await client.put("/v1/admin/registry/enterprises", json=body, headers=ADMIN)
+    assert resp.status == 200, await resp.text()
+    got = await (await client.get(f"/v1/admin/registry/enterprises/{HUAWEI}",
+                                  headers=ADMIN)).json()
+    assert (got["name"], got["address"], got["staff"]) == ("N/A", "-", 120)
+    assert "industry" not in got and "business_scope" not in got
+
+
 async def test_roles(client: TestClient[Any, Any]) -> None:
     resp = await client.put("/v1/admin/registry/enterprises", json=RECORD, headers=PORTAL)
     assert resp.status == 403
-    resp = await client.get("/v1/admin/registry/search", params={"name": ""}, headers=ADMIN)
-    assert resp.status == 422
+    for query, field in (({"name": " \n"}, "query.name"),
+                         ({"name": "华为", "limit": "ten"}, "query.limit")):
+        resp = await client.get("/v1/admin/registry/search", params=query, headers=ADMIN)
+        assert resp.status == 422
+        assert [e["field"] for e in (await resp.json())["errors"]] == [field]
 
 
 async def _verify(c: TestClient[Any, Any]) -> dict[str, Any]:

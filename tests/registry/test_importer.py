@@ -6,6 +6,7 @@ Rows below are real registrations taken from Enterprise-Registration-Data-of-Chi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from verifier.registry.importer import ImportFailed, Parsed, import_records, par
 from verifier.registry.mapping import Mapping
 from verifier.registry.records import EnterpriseRecord, Status
 from verifier.registry.status import StatusMap
-from verifier.store.registry_repo import RegistryRepo
+from verifier.registry.uscc import regno15_check_digit
+from verifier.store.registry_repo import RegistryRepo, RegnoConflict
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_MAP = ROOT / "fixtures" / "mappings" / "registry_sample.toml"
@@ -175,16 +177,19 @@ async def test_failure_mid_import_leaves_registry_untouched(
     await repo.upsert([EnterpriseRecord(uscc="91510302204203942D", regno="320404000009558",
                                         name="占用注册号的公司")])
     path = tmp_path / "r.jsonl"
-    path.write_text(
-        '{"uscc": "914403001922038216", "name": "华为技术有限公司"}\n'
-        '{"uscc": "91220101MA13XQYL0T", "regno": "320404000009558", "name": "吉林华翰"}\n',
-        encoding="utf-8",
-    )
+    # 600 good records (the repository writes 500 at a time), then one whose 注册号 another
+    # enterprise holds: refused after the first 500 rows were written in the transaction.
+    first14 = [f"{110000000000 + i:014d}" for i in range(600)]
+    lines = [json.dumps({"regno": f + regno15_check_digit(f), "name": f"公司{i}"},
+                        ensure_ascii=False) for i, f in enumerate(first14)]
+    lines.append('{"uscc": "91220101MA13XQYL0T", "regno": "320404000009558", "name": "吉林华翰"}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     parsed = parse_file(path, Mapping.identity("jsonl"), tables[0], tables[1])
-    assert parsed.report.good == 2
-    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+    assert parsed.report.good == 601
+    with pytest.raises(RegnoConflict, match="320404000009558"):
         await import_records(engine, parsed)
-    assert await repo.count() == 1 and await repo.get("914403001922038216") is None
+    written_first = first14[0] + regno15_check_digit(first14[0])
+    assert await repo.count() == 1 and await repo.get_by_regno(written_first) is None
 
 
 async def test_regno_only_update_keeps_the_uscc(engine: AsyncEngine) -> None:

@@ -2,9 +2,10 @@
 
 `PUT /v1/admin/registry/enterprises` takes one record, a list, or `{"enterprises": [...]}`
 (the `EnterpriseRecord` fields; `status_raw` goes through the status vocabulary, codes
-through the USCC validator). Any bad record refuses the whole request (422, each problem
-named by index); otherwise all are upserted in one transaction and the `registry` epoch is
-bumped so every instance refreshes (Redis push when configured, database poll otherwise).
+through the USCC validator; `null` or an empty string is a missing value). Any bad record
+refuses the whole request (422, each problem named by index); otherwise all are upserted in
+one transaction and the `registry` epoch is bumped so every instance refreshes (Redis push
+when configured, database poll otherwise).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from verifier.api.limits import check_json_shape
 from verifier.api.state import RESOURCES, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.registry.capital import CapitalParser
-from verifier.registry.mapping import Mapping
+from verifier.registry.mapping import Mapping, Source
 from verifier.registry.records import EnterpriseRecord
 from verifier.registry.rows import RowBuilder
 from verifier.registry.status import StatusMap
 from verifier.registry.uscc import normalize_code
 from verifier.store.epochs import bump
-from verifier.store.registry_repo import EPOCH, RegistryRepo
+from verifier.store.registry_repo import EPOCH, RegistryRepo, RegnoConflict
 
 MAX_RECORDS = 5000
 routes = web.RouteTableDef()
@@ -86,7 +87,12 @@ async def upsert(request: web.Request) -> web.Response:
         raise ApiError(422, "Invalid records", f"{len(errors)} problem(s); nothing was written.",
                        errors)
     res = request.app[RESOURCES]
-    result = await RegistryRepo(res.engine).upsert(records)
+    try:
+        result = await RegistryRepo(res.engine).upsert(records)
+    except RegnoConflict as exc:
+        raise ApiError(409, "Conflict", f"{exc}; nothing was written.", [
+            FieldError(field=f"enterprises[{i}].regno", message=str(exc), type="conflict")
+            for i, rec in enumerate(records) if rec.regno == exc.regno]) from None
     epoch = await bump(res.engine, EPOCH, res.redis)
     refresh = res.on_epoch.get(EPOCH)
     if refresh is not None:
@@ -112,11 +118,15 @@ async def search(request: web.Request) -> web.Response:
     require_role(request, Role.admin, Role.reviewer, Role.auditor)
     name = request.query.get("name", "").strip()
     if not name or len(name) > 300:
-        raise ApiError(422, "Invalid request", "Query parameter `name` (1-300 chars) is required.")
+        raise ApiError(422, "Invalid request", "Query parameter `name` (1-300 chars) is required.",
+                       [FieldError(field="query.name", message="a name of 1-300 characters",
+                                   type="string_type")])
     try:
         limit = min(max(int(request.query.get("limit", "10")), 1), 100)
     except ValueError:
-        raise ApiError(422, "Invalid request", "`limit` must be a whole number.") from None
+        raise ApiError(422, "Invalid request", "`limit` must be a whole number.",
+                       [FieldError(field="query.limit", message="a whole number",
+                                   type="int_parsing")]) from None
     hits = await RegistryRepo(request.app[RESOURCES].engine).search(name, limit)
     return _json({"query": name, "results": [
         {"score": h.score, "kind": h.kind, "matched_name": h.matched_name,
@@ -126,7 +136,9 @@ async def search(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     """Add the registry admin routes (called by the app factory)."""
     rules = app[SETTINGS].rules_dir
-    builder = RowBuilder(Mapping.identity("jsonl"), StatusMap.from_rules(rules),
+    # JSON has null: the placeholder strings of vendor files ("N/A", "-") are text here.
+    source = Source(format="jsonl", null_values=[""])
+    builder = RowBuilder(Mapping(source=source), StatusMap.from_rules(rules),
                          CapitalParser.from_rules(rules))
     app[TOOLS] = RegistryTools(builder)
     app.add_routes(routes)

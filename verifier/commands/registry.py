@@ -78,7 +78,13 @@ def import_(file: Path, fmt: str | None, mapping: Path | None, encoding: str | N
                   "(fix them, or use --skip-bad to import the good rows)")
         _summary(err, report)
         sys.exit(1)
-    asyncio.run(_write(settings, parsed, skip_bad, err))
+    from verifier.store.registry_repo import RegnoConflict
+
+    try:
+        asyncio.run(_write(settings, parsed, skip_bad, err))
+    except RegnoConflict as exc:
+        err.print(f"[red]import failed:[/] {exc}; nothing imported")
+        sys.exit(1)
     _summary(err, report)
 
 

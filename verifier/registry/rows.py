@@ -99,8 +99,9 @@ class RowBuilder:
         self._capital(line, row, out, warn)
         staff = self._get(row, "staff")
         if staff is not None:
-            try:
-                out["staff"] = int(str(staff))
+            try:  # 5.0 is a whole number too (JSON Schema `integer`)
+                out["staff"] = int(staff) if isinstance(staff, float) and staff.is_integer() \
+                    else int(str(staff))
             except ValueError:
                 bad.append(RowProblem(line, "staff is not a whole number",
                                       self._column("staff"), str(staff)))

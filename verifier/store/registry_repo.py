@@ -86,6 +86,16 @@ class SearchHit:
     score: float
 
 
+class RegnoConflict(ValueError):
+    """A 注册号 that another enterprise (another USCC) already holds: the registry keeps each
+    注册号 once, so the write is refused rather than guessed."""
+
+    def __init__(self, regno: str, holder: str) -> None:
+        super().__init__(f"注册号 {regno} already belongs to {holder}")
+        self.regno = regno
+        self.holder = holder
+
+
 def record_key(rec: EnterpriseRecord) -> str | None:
     """The upsert key: the USCC, else `regno:` + 注册号, else None (not storable)."""
     if rec.uscc:
@@ -104,7 +114,9 @@ class RegistryRepo:
     async def upsert(
         self, records: Sequence[EnterpriseRecord], conn: AsyncConnection | None = None
     ) -> UpsertResult:
-        """Insert or replace records by key (last one wins); in `conn`'s transaction if given."""
+        """Insert or replace records by key (last one wins); in `conn`'s transaction if given.
+        A record with both codes attaches its USCC to a 注册号-only record of that 注册号;
+        a 注册号 held under another USCC (in the table or in `records`) is `RegnoConflict`."""
         if conn is None:
             async with self.engine.begin() as own:
                 return await self.upsert(records, own)
@@ -144,6 +156,7 @@ class RegistryRepo:
                     kept_uscc[f"regno:{row.regno}"] = row.uscc
         items = [(k, r.model_copy(update={"uscc": kept_uscc[k]}) if k in kept_uscc else r)
                  for k, r in items]
+        await self._regno_holders(conn, items, existing)
         now = datetime.now(UTC)
         rows = {key: _row(rec, now) for key, rec in items}
         new_keys = [k for k, _ in items if k not in existing]
@@ -171,6 +184,29 @@ class RegistryRepo:
         if names:
             await conn.execute(insert(enterprise_names), names)
         return len(new_keys), len(old_keys)
+
+    @staticmethod
+    async def _regno_holders(conn: AsyncConnection, items: list[tuple[str, EnterpriseRecord]],
+                             existing: dict[str, int]) -> None:
+        """Refuse a 注册号 under two keys; let a USCC record take over the 注册号-only row
+        of its 注册号 (`existing` gains that row under the record's key)."""
+        keyed: dict[str, str] = {}
+        for key, rec in items:
+            if rec.regno and keyed.setdefault(rec.regno, key) != key:
+                raise RegnoConflict(rec.regno, keyed[rec.regno].removeprefix("regno:"))
+        both = {rec.regno: (key, rec.uscc) for key, rec in items if rec.uscc and rec.regno}
+        if not both:
+            return
+        rows = await conn.execute(select(enterprises.c.id, enterprises.c.uscc, enterprises.c.regno)
+                                  .where(enterprises.c.regno.in_(list(both))))
+        for row in rows:
+            key, uscc = both[row.regno]
+            if row.uscc == uscc:
+                continue
+            if row.uscc is None and key not in existing:  # the 注册号 record gains its USCC
+                existing[key] = row.id
+                continue
+            raise RegnoConflict(row.regno, row.uscc or f"the 注册号-only record #{row.id}")
 
     async def get(self, uscc: str) -> EnterpriseRecord | None:
         """The record with this USCC."""
