@@ -142,9 +142,11 @@ async def test_batch_over_limit_and_duplicates_refused(client: Client) -> None:
     resp = await client.post("/v1/postings/verify-batch", json=over, headers=PORTAL)
     assert resp.status == 422
     assert "postings" in [e["field"] for e in (await resp.json())["errors"]]
-    dup = {"postings": [posting_dict(), posting_dict()]}
+    dup = {"postings": [posting_dict(), posting_dict(posting_id="q"), posting_dict()]}
     resp = await client.post("/v1/postings/verify-batch", json=dup, headers=PORTAL)
     assert resp.status == 422
+    assert [(e["field"], e["type"]) for e in (await resp.json())["errors"]] == [
+        ("postings.2.posting_id", "duplicate")]
     bad_item = {"postings": [posting_dict(), posting_dict(posting_id="q", headcount="x")]}
     resp = await client.post("/v1/postings/verify-batch", json=bad_item, headers=PORTAL)
     assert "postings.1.headcount" in [e["field"] for e in (await resp.json())["errors"]]

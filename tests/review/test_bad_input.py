@@ -17,6 +17,7 @@ BAD_QUERIES = [
     ("portal=" + "p" * 65, "query.portal"),
     ("limit=0", "query.limit"),
     ("limit=abc", "query.limit"),
+    ("limit=%C2%B2", "query.limit"),  # "²" is a digit to str.isdigit, not to int()
     ("cursor=not-a-cursor", "cursor"),
     ("colour=red", "query.colour"),
 ]
@@ -71,6 +72,8 @@ async def test_bad_claims_and_notes_change_nothing(client: Client) -> None:
     before = await snapshot(client)
     cases: list[tuple[str, Any, int, str]] = [
         ("/v1/review/claim", {"lease_minutes": -1}, 422, "lease_minutes"),
+        ("/v1/review/claim", {"lease_minutes": 1e-248}, 422, "lease_minutes"),  # ends at once
+        (f"/v1/review/items/{iid}/claim", {"lease_minutes": 0.5}, 422, "lease_minutes"),
         ("/v1/review/claim", {"portal": 5}, 422, "portal"),
         ("/v1/review/claim", {"status": "pending"}, 422, "status"),
         ("/v1/review/claim", {"rule": "A B"}, 422, "rule"),

@@ -7,7 +7,7 @@ import dataclasses
 import io
 from typing import Any
 
-from tests.api.conftest import AUDITOR, PORTAL, REVIEWER
+from tests.api.conftest import AUDITOR, PORTAL, PORTAL2, REVIEWER
 from tests.review.conftest import Client, flagged, reviewer, service, verify
 from verifier.api.state import RESOURCES
 from verifier.commands.review_labels import export_labels
@@ -61,6 +61,10 @@ async def test_stats_depth_throughput_overturn_and_spot_checks(client: Client) -
     assert abs(spot["ci_low"] - 0.2065) < 1e-3 and spot["ci_high"] == 1.0
     bad = await client.get("/v1/review/stats?since=yesterday", headers=REVIEWER)
     assert bad.status == 422 and (await bad.json())["errors"][0]["field"] == "query.since"
+    # Valid RFC 3339 times whose UTC lies outside years 1-9999 (PostgreSQL refused them: 500).
+    for edge in ("0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"):
+        resp = await client.get("/v1/review/stats", params={"since": edge}, headers=REVIEWER)
+        assert resp.status == 200, (edge, await resp.text())
     assert (await client.get("/v1/review/stats", headers=PORTAL)).status == 403
 
 
@@ -86,8 +90,18 @@ async def test_rejection_notice_for_the_employer(client: Client) -> None:
     assert other.status == 404
     audit = await client.get("/v1/postings/nt-1/notice?portal=demo-portal", headers=AUDITOR)
     assert audit.status == 200
+    # Without ?portal= an auditor reads the one portal's posting of that id ...
     noportal = await client.get("/v1/postings/nt-1/notice", headers=AUDITOR)
-    assert noportal.status == 422
+    assert noportal.status == 200 and (await noportal.json()) == notice
+    empty = await client.get("/v1/postings/nt-1/notice?portal=", headers=AUDITOR)
+    assert empty.status == 200
+    # ... and is asked to choose once another portal uses the id too.
+    again = await client.post("/v1/postings/verify", json=flagged("nt-1"), headers=PORTAL2)
+    assert again.status == 200
+    ambiguous = await client.get("/v1/postings/nt-1/notice", headers=AUDITOR)
+    assert ambiguous.status == 409 and "?portal=" in (await ambiguous.json())["detail"]
+    assert (await client.get("/v1/postings/nt-1/notice?portal=demo-portal",
+                             headers=AUDITOR)).status == 200
 
 
 async def test_export_labels_reads_resolutions(client: Client) -> None:

@@ -13,7 +13,7 @@ from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
 from verifier.api.limits import check_json_shape
 from verifier.api.state import RESOURCES, REVIEW, SETTINGS, VERIFIER
-from verifier.models import BatchResult, Decision, Posting, PostingBatch, Role
+from verifier.models import BatchResult, Decision, FieldError, Posting, PostingBatch, Role
 from verifier.store.tables import decisions
 
 routes = web.RouteTableDef()
@@ -60,16 +60,19 @@ async def verify_batch(request: web.Request) -> web.Response:
     if len(batch.postings) > limit:
         raise ApiError(422, "Invalid request", f"A batch holds at most {limit} postings.")
     seen: set[str] = set()
-    for pid in (p.posting_id for p in batch.postings):
+    for i, pid in enumerate(p.posting_id for p in batch.postings):
         if pid in seen:
             raise ApiError(422, "Invalid request",
-                           f"posting_id {pid!r} appears twice in the batch.")
+                           f"posting_id {pid!r} appears twice in the batch.",
+                           [FieldError(field=f"postings.{i}.posting_id",
+                                       message="appears earlier in the batch",
+                                       type="duplicate")])
         seen.add(pid)
     out = await request.app[VERIFIER].verify_many(who.name, list(batch.postings))
     return _json(BatchResult(decisions=out))
 
 
-async def _only_portal(engine: AsyncEngine, posting_id: str) -> str:
+async def only_portal(engine: AsyncEngine, posting_id: str) -> str:
     """The one portal with a decision for `posting_id` ('' if none; 409 if several)."""
     async with engine.connect() as conn:
         portals = (await conn.execute(
@@ -96,7 +99,7 @@ async def latest_decision(request: web.Request) -> web.Response:
         raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.")
     if who.role is not Role.portal:
         engine = request.app[RESOURCES].engine
-        portal = request.query.get("portal") or await _only_portal(engine, posting_id)
+        portal = request.query.get("portal") or await only_portal(engine, posting_id)
     decision = await request.app[REVIEW].decision(portal, posting_id)
     if decision is None:
         raise ApiError(404, "Not Found", f"No decision for posting {posting_id!r} of this portal.")

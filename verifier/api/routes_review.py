@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
-from verifier.api.state import REVIEW, SETTINGS
+from verifier.api.routes_postings import only_portal
+from verifier.api.state import RESOURCES, REVIEW, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.review.schemas import (
     BulkResolveRequest,
@@ -108,7 +109,7 @@ def ok(model: BaseModel, status: int = 200) -> web.Response:
 
 def _limit(request: web.Request) -> int:
     raw = request.query.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 500:
         raise ApiError(422, "Invalid request", "limit must be an integer 1-500.",
                        [FieldError(field="query.limit", message="integer 1-500",
                                    type="int_parsing")])
@@ -159,7 +160,10 @@ async def claim_next(request: web.Request) -> web.StreamResponse:
     """Lease the next item by priority (200), or 204 when none matches."""
     who = require_role(request, Role.reviewer)
     req = await body(request, ClaimRequest, optional=True)
-    got = await _svc(request).claim_next(who.name, req)
+    try:
+        got = await _svc(request).claim_next(who.name, req)
+    except ReviewError as exc:
+        raise api_error(exc) from None
     if got is None:
         return web.Response(status=204)
     return ok(got)
@@ -240,35 +244,46 @@ async def stats(request: web.Request) -> web.Response:
             raise ApiError(422, "Invalid request", "since must be an ISO 8601 date or time.",
                            [FieldError(field="query.since", message="ISO 8601",
                                        type="datetime_parsing")]) from None
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = in_utc(since)
     return ok(await _svc(request).stats(since))
 
 
-def portal_of(request: web.Request, who: Principal) -> str:
-    """Whose posting: a portal key's own; others name it with ?portal=."""
+def in_utc(when: datetime) -> datetime:
+    """`when` in UTC (no offset: read as UTC); a time whose UTC falls outside years 1-9999
+    (0001-01-01T00:00+05:00) is the first or last representable one, not an error."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if when.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+async def portal_of(request: web.Request, who: Principal, posting_id: str) -> str:
+    """Whose posting: a portal key's own; others name it with ?portal=, needed only when
+    several portals use the posting id (409 then)."""
     if who.role is Role.portal:
         if "portal" in request.query and request.query["portal"] != who.name:
             raise ApiError(403, "Forbidden", "A portal key can read only its own postings.")
         return who.name
     portal = request.query.get("portal", "")
-    if not 1 <= len(portal) <= 64 or "\x00" in portal:
-        raise ApiError(422, "Invalid request", "Give ?portal=<name> to read a posting.",
-                       [FieldError(field="query.portal", message="required, 1-64 characters",
-                                   type="missing")])
-    return portal
+    if len(portal) > 64:
+        raise ApiError(422, "Invalid request", "?portal= names a portal (1-64 characters).",
+                       [FieldError(field="query.portal", message="at most 64 characters",
+                                   type="string_too_long")])
+    return portal or await only_portal(request.app[RESOURCES].engine, posting_id)
 
 
 @routes.get("/v1/postings/{posting_id}/notice")
 async def notice(request: web.Request) -> web.Response:
     """The Chinese rectification notice of a refused posting."""
     who = require_role(request, Role.portal, Role.auditor, Role.reviewer)
-    portal = portal_of(request, who)
     posting_id = request.match_info["posting_id"]
     if not 1 <= len(posting_id) <= 128 or "\x00" in posting_id:
         raise ApiError(422, "Invalid request", "posting_id must be 1-128 characters.",
                        [FieldError(field="posting_id", message="1-128 characters",
                                    type="string_type")])
+    portal = await portal_of(request, who, posting_id)
     got = await _svc(request).notice(portal, posting_id)
     if got is None:
         raise ApiError(404, "Not Found", f"No refused posting {posting_id!r} of this portal: "

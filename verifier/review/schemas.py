@@ -55,13 +55,13 @@ class ItemFilter(QueueFilter):
 class ClaimRequest(QueueFilter):
     """`POST /v1/review/claim`: optional filters, optional lease length."""
 
-    lease_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
+    lease_minutes: Annotated[float, Field(ge=1, le=24 * 60)] | None = None
 
 
 class LeaseRequest(_In):
     """Body of claim / renew of one item (optional)."""
 
-    lease_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
+    lease_minutes: Annotated[float, Field(ge=1, le=24 * 60)] | None = None
 
 
 class ResolveRequest(_In):
