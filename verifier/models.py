@@ -100,8 +100,11 @@ def _integral(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_integral)]
-"""An integer field of a request: strict, but `5.0` counts as 5 (JSON Schema `integer`)."""
+Integral = BeforeValidator(_integral)
+"""Marks an integer field of a request as strict, but with `5.0` counting as 5 (JSON Schema
+`integer`). It goes after the field's bounds (`Annotated[int, Field(ge=1), Integral]`): before
+them pydantic cannot put the bounds into the integer schema and the document would show
+`ge`/`le` instead of `minimum`/`maximum`."""
 
 
 class _Strict(BaseModel):
@@ -132,7 +135,7 @@ class SalaryIn(_Strict):
     min: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
     max: Annotated[float, Field(ge=-1e12, le=1e12)] | None = None
     unit: SalaryUnit | None = None
-    months_per_year: Annotated[JsonInt, Field(ge=1, le=24)] | None = None
+    months_per_year: Annotated[int, Field(ge=1, le=24), Integral] | None = None
 
 
 class Posting(_Strict):
@@ -147,7 +150,7 @@ class Posting(_Strict):
     employment_type: EmploymentType = EmploymentType.full_time
     education: Short | None = None
     experience: Short | None = None
-    headcount: Annotated[JsonInt, Field(ge=-1_000_000_000, le=1_000_000_000)] | None = None
+    headcount: Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000), Integral] | None = None
     channel: Tag | None = None
     campaign: Tag | None = None
     company_profile: Profile | None = None

@@ -4,7 +4,8 @@ An `Operation` names its parameters, request body and responses by pydantic mode
 takes every schema from those models (`models_json_schema`, one call, shared `$defs`), so a
 field's type, bounds, enum and description in the document are the model's own. Parameters
 are the fields of one model: a field named in the path template (`{id}`) is a path
-parameter, any other a query parameter (required when the field has no default).
+parameter, any other a query parameter (required when the field has no default). Every
+parameter and request-body string without a pattern of its own gets `NO_NUL`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ PROBLEMS: dict[int, str] = {
     422: "Invalid fields (each named in `errors`)", 503: "Decision log unavailable",
 }
 SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
+NO_NUL = "^[^\\u0000]*$"
+"""No NUL character: the service refuses it in every parameter (`verifier.api.params`) and
+every string of a request body (the models' `Storable`, the registry row builder), since
+PostgreSQL cannot store it; `build` puts this pattern on each such string of the document."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,41 @@ def build(ops: Iterable[Operation]) -> tuple[dict[str, Any], dict[str, Any]]:
     params_only = {name(op.params, "validation") for op in ops if op.params is not None}
     for unused in params_only - _referenced(paths, schemas):
         del schemas[unused]
+    bodies = {name(op.body, "validation") for op in ops if op.body is not None}
+    for key in _closure(bodies, schemas):
+        forbid_nul(schemas[key])
     return paths, schemas
+
+
+def forbid_nul(schema: Any) -> Any:
+    """`schema` (changed in place) with `NO_NUL` as the pattern of every string it describes
+    that has no pattern, format or enumeration of its own."""
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if (kind == "string" or (isinstance(kind, list) and "string" in kind)) and not (
+                {"pattern", "format", "enum", "const"} & schema.keys()):
+            schema["pattern"] = NO_NUL
+        for key, value in schema.items():
+            if key not in ("default", "examples", "const", "enum"):
+                forbid_nul(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            forbid_nul(value)
+    return schema
+
+
+def _closure(names: set[str], schemas: dict[str, Any]) -> set[str]:
+    """`names` and every component they refer to, directly or not."""
+    import json
+
+    found, todo = set(), list(names)
+    while todo:
+        key = todo.pop()
+        if key in found or key not in schemas:
+            continue
+        found.add(key)
+        todo += re.findall(r'#/components/schemas/([^"]+)"', json.dumps(schemas[key]))
+    return found
 
 
 def _models(ops: list[Operation]) -> dict[tuple[type[BaseModel], Mode], None]:
@@ -136,7 +175,7 @@ def _parameters(path: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
                                  "required": prop in in_path or prop in required}
         if "description" in spec:
             param["description"] = spec.pop("description")
-        param["schema"] = spec
+        param["schema"] = forbid_nul(spec)
         out.append(param)
     return out
 

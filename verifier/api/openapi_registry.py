@@ -1,18 +1,45 @@
 """The registry admin endpoints' operations, declared for `verifier.api.openapi_build`.
 
-The record schema is `EnterpriseRecord`'s own (pydantic), so it cannot drift from the code.
+The record schema is `EnterpriseRecord`'s own (pydantic), so it cannot drift from the code;
+the upsert body narrows it to what the registry row builder takes (`EnterpriseIn`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic.json_schema import SkipJsonSchema
 
 from verifier.api.openapi_build import Operation, Reply
 from verifier.registry.records import EnterpriseRecord
 
-Records = Annotated[list[EnterpriseRecord], Field(min_length=1, max_length=5000)]
+_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+"""Some text besides white space (the row builder strips it), and no NUL."""
+
+
+class EnterpriseIn(EnterpriseRecord):
+    """A record as `PUT /v1/admin/registry/enterprises` takes it. The handler builds it with
+    the registry row builder (`verifier/registry/rows.py`): a name with some text, a USCC or
+    a 15-digit 注册号 (or both) whose check characters hold, `status_raw` one of the strings
+    of the status vocabulary (`rules/registry/status.toml`; else `status`), no NUL
+    anywhere; `null` or an empty string is a missing value."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "anyOf": [{"required": ["uscc"]}, {"required": ["regno"]}]})
+
+    name: Annotated[str, Field(min_length=1, json_schema_extra={"pattern": _TEXT})]
+    uscc: Annotated[str, Field(json_schema_extra={"format": "uscc"}, description=(
+        "统一社会信用代码 (GB 32100-2015), check character included"))] \
+        | SkipJsonSchema[None] = None
+    regno: Annotated[str, Field(json_schema_extra={"format": "regno"}, description=(
+        "15-digit 注册号 (GB/T 17710 check digit)"))] | SkipJsonSchema[None] = None
+    status_raw: Annotated[str | None, Field(description=(
+        "the status as registered: one of the strings of the status vocabulary "
+        "(rules/registry/status.toml)"))] = None
+
+
+Records = Annotated[list[EnterpriseIn], Field(min_length=1, max_length=5000)]
 
 
 class RegistryBatch(BaseModel):
@@ -21,7 +48,7 @@ class RegistryBatch(BaseModel):
     enterprises: Records
 
 
-class RegistryUpsertBody(RootModel[EnterpriseRecord | Records | RegistryBatch]):
+class RegistryUpsertBody(RootModel[EnterpriseIn | Records | RegistryBatch]):
     """Body of `PUT /v1/admin/registry/enterprises`: one record, a list, or
     `{"enterprises": [...]}`."""
 
@@ -59,7 +86,8 @@ class RecordPath(BaseModel):
 class SearchQuery(BaseModel):
     """Query of `GET /v1/admin/registry/search`."""
 
-    name: Annotated[str, Field(min_length=1, max_length=300)]
+    name: Annotated[str, Field(min_length=1, max_length=300, json_schema_extra={
+        "pattern": _TEXT}, description="a name (white space around it is ignored)")]
     limit: Annotated[int, Field(ge=1, le=100)] = 10
 
 
@@ -67,7 +95,7 @@ OPERATIONS: list[Operation] = [
     Operation("PUT", "/v1/admin/registry/enterprises", "registryUpsert",
               "Insert or replace enterprise records, all or none (admin)",
               {200: Reply("Counts; every instance refreshes", RegistryUpsert)},
-              (400, 401, 403, 413, 422), body=RegistryUpsertBody),
+              (400, 401, 403, 409, 413, 422), body=RegistryUpsertBody),
     Operation("GET", "/v1/admin/registry/enterprises/{uscc}", "registryGet",
               "One enterprise by USCC or 15-digit 注册号 (admin, reviewer, auditor)",
               {200: Reply("The record", EnterpriseRecord)}, (401, 403, 404),

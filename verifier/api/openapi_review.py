@@ -4,6 +4,7 @@ return; the filters of the item list are the handler's own `ItemFilter`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -38,7 +39,9 @@ class ItemPath(BaseModel):
 class ItemsQuery(ItemFilter):
     """Query of `GET /v1/review/items`: the filters, and the page."""
 
-    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+    cursor: Annotated[str | None, Field(
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="next_cursor of the previous page (a cursor this service gave out)")] = None
     limit: Annotated[int | None, Field(ge=1, le=500, description="page size (default 50)")] \
         = None
 
@@ -46,16 +49,18 @@ class ItemsQuery(ItemFilter):
 class StatsQuery(BaseModel):
     """Query of `GET /v1/review/stats`."""
 
-    since: Annotated[str | None, Field(description="resolutions from this ISO 8601 time on "
-                                                   "(default: 30 days back)")] = None
+    since: Annotated[datetime | None, Field(
+        description="resolutions from this time on (RFC 3339; an ISO 8601 date or a time "
+                    "without offset, read as UTC, is taken too; default: 30 days back)")] = None
 
 
 class NoticeParams(BaseModel):
     """Parameters of `GET /v1/postings/{posting_id}/notice`."""
 
     posting_id: Annotated[str, Field(min_length=1, max_length=128)]
-    portal: Annotated[str | None, Field(description="auditors and reviewers: whose posting")] \
-        = None
+    portal: Annotated[str | None, Field(
+        max_length=64, description="auditors and reviewers: whose posting (needed only when "
+                                   "several portals use the posting id)")] = None
 
 
 def _item(action: str, op: str, summary: str, reply: Reply, body: type[BaseModel] | None,
@@ -97,7 +102,8 @@ OPERATIONS: list[Operation] = [
               {200: Reply("The figures", ReviewStats)}, (401, 403, 422), params=StatsQuery),
     Operation("GET", "/v1/postings/{posting_id}/notice", "getNotice",
               "Rectification notice (Chinese) of a refused posting",
-              {200: Reply("The notice", Notice)}, (401, 403, 404, 422), params=NoticeParams),
+              {200: Reply("The notice", Notice)}, (401, 403, 404, 409, 422),
+              params=NoticeParams),
     Operation("GET", "/v1/review/reasons", "reviewReasons",
               "Reason codes in force (Chinese labels, allowed outcomes)",
               {200: Reply("reasons")}, (401, 403)),

@@ -42,7 +42,8 @@ class DeadLetterQuery(BaseModel):
         = None
     type: Annotated[EventType | None, Field(description="event type")] = None
     limit: Annotated[int | None, Field(ge=1, le=500, description="page size")] = None
-    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+    cursor: Annotated[int | None, Field(ge=1, le=2**62,
+                                        description="next_cursor of the previous page")] = None
 
 
 class DeliveryQuery(DeadLetterQuery):
