@@ -7,36 +7,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.api.conftest import PORTAL, make_settings
-from tests.conftest import REQUIRE
+from tests.console.conftest import sign_in_page
 from tests.factories import posting_dict
 from verifier.api.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "console-item.png"
 NASTY = "<script>window.__pwned = 1</script>"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        if REQUIRE:
-            pytest.fail("Chromium is missing: scripts/setup --dev installs it")
-        pytest.skip("Chromium is missing: scripts/setup --dev installs it")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
 
 
 def _flagged() -> dict[str, Any]:
@@ -62,11 +44,7 @@ async def test_reviewer_rejects_a_flagged_posting_in_the_browser(
     page = await browser.new_page(viewport={"width": 1360, "height": 1100})
     dialogs: list[str] = []
     page.on("dialog", lambda d: dialogs.append(d.message))
-    await page.goto(base + "/queue")
-    assert "/console/login" in page.url
-    await page.fill("#key", "demo-reviewer-key")
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/console/queue")
+    await sign_in_page(page, base)
     assert "console-1" in await page.inner_text("table")
     await page.click("#claim-next")
     await page.wait_for_url("**/console/items/*")

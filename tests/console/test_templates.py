@@ -56,3 +56,18 @@ def test_stored_posting_is_escaped_and_highlighted() -> None:
     assert NASTY not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
     assert '<mark class="hit" title="keywords.discrimination.school"' in html
+
+
+def test_matched_pieces_without_the_posting_are_escaped() -> None:
+    from verifier.console.render import span_fields
+
+    f = Finding(rule="salary.unparsed", severity=Severity.flag, message=f"无法识别“{NASTY}”",
+                evidence=Evidence(spans=[Span(field="salary.text", start=0, end=len(NASTY),
+                                              text=NASTY)]))
+    html = _env().get_template("item.html").render(
+        d=_detail({}, f), findings=[f], stored=False, fields=span_fields([f]),
+        basis=lambda _f: None, employer=[], record=None, salary=[], mine=False, lease=None,
+        approve_reasons=[], reject_reasons=[], prev_id=None, next_id=None, done=None,
+        session=None, path="/console/items/d1")
+    assert NASTY not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # the span and message
