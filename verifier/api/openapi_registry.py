@@ -14,8 +14,12 @@ from pydantic.json_schema import SkipJsonSchema
 from verifier.api.openapi_build import Operation, Reply
 from verifier.registry.records import EnterpriseRecord
 
-_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-"""Some text besides white space (the row builder strips it), and no NUL."""
+_SPACE = (r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f"
+          r"\u205f\u3000\ufeff")
+_TEXT = rf"^[^\u0000]*[^\u0000{_SPACE}][^\u0000]*$"
+"""Some text besides white space, and no NUL. White space is spelled out: Python's str.strip
+(which the row builder applies) and a JSON Schema (ECMA-262) `\\s` differ (U+001C-U+001F,
+U+0085 are white space only to Python, U+FEFF only to ECMA-262); this is both sets."""
 
 
 class EnterpriseIn(EnterpriseRecord):
