@@ -234,6 +234,35 @@ async def test_spot_check_samples_approvals(client: Client) -> None:
     assert page["items"][0]["kind"] == "sample"
 
 
+async def test_spot_checks_wait_behind_flags_until_their_sla_runs_out(client: Client) -> None:
+    import dataclasses
+
+    from verifier.review.config import Sampling
+
+    svc = service(client)
+    pack = svc.pack
+    svc.swap(dataclasses.replace(pack, sla=pack.sla.model_copy(
+        update={"sampling": Sampling(share=1.0)})))
+    spot = await verify(client, {**flagged("s-old"), "salary": {
+        "text": "8k-12k", "min": 8000, "max": 12000, "unit": "month"}})
+    flag = await verify(client, flagged("f-new"))
+    assert (spot["outcome"], flag["outcome"]) == ("approve", "flag")
+    items = {i["id"]: i for i in (await (await client.get(
+        "/v1/review/items", headers=REVIEWER)).json())["items"]}
+    assert 0 < items[spot["decision_id"]]["priority"] == pack.sla.priority.sample
+    assert items[spot["decision_id"]]["priority"] < items[flag["decision_id"]]["priority"]
+
+    first = await (await client.post("/v1/review/claim", headers=REVIEWER)).json()
+    assert first["item"]["id"] == flag["decision_id"]  # within its SLA: behind the flag
+    await client.post(f"/v1/review/items/{flag['decision_id']}/release", headers=REVIEWER)
+    shift_clock(client, pack.sla.hours.sample * 60 + 1)  # the spot check is now overdue
+    second = await (await client.post("/v1/review/claim", headers=REVIEWER)).json()
+    assert second["item"]["id"] == spot["decision_id"]
+    assert second["item"]["priority"] == pack.sla.priority.sample_overdue
+    assert ("escalated", "system") in await events_of(client, spot["decision_id"])
+    assert await svc.escalate_overdue() == 0  # once
+
+
 async def test_named_reviewer_key_from_the_cli(client: Client, db_url: str) -> None:
     import asyncio
 

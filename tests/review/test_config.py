@@ -40,7 +40,8 @@ def test_repository_pack_loads() -> None:
     ("reasons.toml", 'code = "salary"', 'code = "fee"', 39, "duplicate reason code 'fee'"),
     ("reasons.toml", 'code = "legit"', 'code = "Legit Code"', 7, "code"),
     ("sla.toml", "flag = 24", "flag = -1", 7, "hours.flag"),
-    ("sla.toml", "share = 0.01", "share = 2", 56, "sampling.share"),
+    ("sla.toml", "share = 0.01", "share = 2", 61, "sampling.share"),
+    ("sla.toml", "sample = 5.0", "sample = 0", 42, "priority.sample"),
     ("rectify.toml", 'rule = "contact"', 'rule = "Contact!"', 22, "rule"),
     ("notice.md.j2", "{% endfor %}", "{% endfo %}", 14, "template error"),
 ])

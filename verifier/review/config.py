@@ -44,7 +44,8 @@ class Priority(_Model):
     risk: float = 1.0
     zjtx: float = 20.0
     campaign: float = 15.0
-    sample: float = 0.0
+    sample: Annotated[float, Field(gt=0)] = 5.0
+    sample_overdue: Annotated[float, Field(gt=0)] = 100.0
     families: dict[str, float] = Field(default_factory=dict)
 
 

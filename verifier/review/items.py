@@ -48,8 +48,12 @@ def rule_field(findings: list[Finding]) -> str:
 
 
 def priority(cfg: ReviewConfig, d: Decision, kind: ItemKind, in_campaign: bool) -> float:
-    """The claim order's weight of one item (see rules/review/sla.toml)."""
+    """The claim order's weight of one item (see rules/review/sla.toml): a spot check has
+    the flat `sample` weight (an approval's risk is not a reason to look sooner; it waits
+    behind flagged items until its SLA runs out, see `ReviewQueue.escalate_overdue`)."""
     w = cfg.sla.priority
+    if kind == "sample":
+        return round(w.sample, 3)
     p = w.risk * d.risk_score
     families = {f.rule.split(".", 1)[0] for f in acting(d.findings)}
     p += sum(w.families.get(f, 0.0) for f in families)
@@ -57,8 +61,6 @@ def priority(cfg: ReviewConfig, d: Decision, kind: ItemKind, in_campaign: bool) 
         p += w.zjtx
     if in_campaign:
         p += w.campaign
-    if kind == "sample":
-        p += w.sample
     return round(p, 3)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from verifier.models import Outcome, Resolution
 from verifier.review import ledger
 from verifier.review.config import Reason, ReviewConfig
-from verifier.review.items import event_row
+from verifier.review.items import SYSTEM, event_row
 from verifier.review.rows import OPEN, lease_of, to_event, to_item, utc
 from verifier.review.rows import conditions as filter_conditions
 from verifier.review.schemas import (
@@ -111,9 +111,34 @@ class ReviewQueue:
                     for i in sorted(changed)])
         return len(due)
 
+    async def escalate_overdue(self) -> int:
+        """Raise open spot checks past their SLA to the pack's `priority.sample_overdue` (so
+        they do not starve behind flagged items), one `escalated` event each; how many.
+        Reads, claims and the sweeper call it; the conditional UPDATE (never lowering a
+        priority, only rows it changed get an event) makes concurrent calls record each
+        escalation once."""
+        top = self.config().sla.priority.sample_overdue
+        now = self.clock()
+        due = (c.kind == "sample", c.status.in_(OPEN), c.due_at <= now, c.priority < top)
+        async with self.engine.connect() as conn:  # most calls find none: no write lock
+            any_due = (await conn.execute(select(c.decision_id).where(*due).limit(1))).first()
+            await conn.rollback()
+        if any_due is None:
+            return 0
+        async with self.engine.begin() as conn:
+            changed = (await conn.execute(
+                update(review_items).where(*due).values(priority=top)
+                .returning(c.decision_id, c.due_at))).all()
+            if changed:
+                await conn.execute(insert(review_events), [
+                    event_row(i, "escalated", SYSTEM, now, priority=top, due_at=_iso(at))
+                    for i, at in sorted(changed)])
+        return len(changed)
+
     async def claim_next(self, who: str, req: ClaimRequest) -> ClaimResult | None:
         """Lease the highest-priority pending item that matches; None when none is left."""
         await self.expire_leases()
+        await self.escalate_overdue()
         now = self.clock()
         until = now + self._lease(req.lease_minutes)
         for _ in range(3):  # a candidate taken between pick and update: pick again

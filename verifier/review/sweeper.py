@@ -1,4 +1,5 @@
-"""The lease sweeper: one task per worker process that returns run-out leases to the queue.
+"""The lease sweeper: one task per worker process that returns run-out leases to the queue
+(and raises spot checks past their SLA, `ReviewQueue.escalate_overdue`).
 
 Reads and claims expire leases lazily (`ReviewQueue.expire_leases`), so the queue is right
 whenever someone looks; the sweeper records expiries when nobody does, so the `expired`
@@ -50,6 +51,7 @@ class LeaseSweeper:
         """One round: every lease that has run out by now, batch by batch; how many."""
         done = await self.queue.expire_leases(batch=self.batch)
         self.expired += done
+        await self.queue.escalate_overdue()
         return done
 
     async def _run(self) -> None:
