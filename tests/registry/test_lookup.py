@@ -10,6 +10,8 @@ from sqlalchemy import text
 from tests.conftest import create_pg_database, drop_pg_database, need, pg_available, pg_url
 from verifier.registry.lookup import (
     BRANCH_OF_SQL,
+    CAPITAL_SQL,
+    ESTABLISHED_SQL,
     MemoryLookup,
     PostgresLookup,
     RegistryLookup,
@@ -203,6 +205,23 @@ async def test_branches_of_uses_the_partial_index() -> None:
             plan = (await conn.execute(text(
                 f"EXPLAIN SELECT uscc FROM enterprises WHERE {BRANCH_OF_SQL} = 'X'"))).all()
         assert "ix_enterprises_branch_of" in " ".join(r[0] for r in plan)
+    finally:
+        await engine.dispose()
+        await drop_pg_database(name)
+
+
+async def test_siblings_of_uses_the_shell_index() -> None:
+    need("PostgreSQL", pg_available())
+    name = await create_pg_database()
+    engine = create_engine(pg_url(name))
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            await conn.execute(text("SET enable_seqscan = off"))
+            plan = (await conn.execute(text(
+                f"EXPLAIN SELECT record FROM enterprises WHERE {ESTABLISHED_SQL} = '2021-09-08' "
+                f"AND {CAPITAL_SQL} = CAST('1000000.0' AS numeric)"))).all()
+        assert "ix_enterprises_shell" in " ".join(r[0] for r in plan)
     finally:
         await engine.dispose()
         await drop_pg_database(name)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from verifier.registry.match import NameMatch
 from verifier.registry.records import EnterpriseRecord, PlaceRef
+from verifier.registry.siblings import Siblings
 from verifier.registry.uscc import CodeCheck
 
 
@@ -48,6 +49,9 @@ class RegistryFact:
     """Whether the lookup stopped at its limit (more branches are registered)."""
     branch_data: bool = False
     """Whether the registry records branches at all: without any, "no branch" is no evidence."""
+    siblings: Siblings | None = None
+    """Other registered enterprises with `record`'s founding date, capital and business scope
+    (None when the record lacks one of the three or none was looked up)."""
 
     @property
     def by_code(self) -> bool:

@@ -8,7 +8,9 @@ API:
   first, then the parent of a branch, then fuzzy over at most `MAX_CANDIDATES` entries
   chosen by the rarest bigrams and the exact 字号 of the query, scored with rapidfuzz);
   `index.branches_of(uscc)` → the `PlaceRef`s of records whose `branch_of` is that USCC
-  (kept in their own small column: no record is decoded).
+  (kept in their own small column: no record is decoded);
+  `index.siblings_of(record)` → the record's sibling shells (`verifier.registry.siblings`:
+  same founding date, capital and scope), grouped under a 64-bit hash of that key.
 
 Memory: strings live in joined columns with offset arrays, records as zlib-compressed JSON
 (a preset dictionary makes 200-byte records compress), keys as sorted int64 hash arrays
@@ -40,9 +42,13 @@ from verifier.registry.match import (
 )
 from verifier.registry.names import ParsedName, normalize_name, parse_cached
 from verifier.registry.records import EnterpriseRecord, PlaceRef
+from verifier.registry.siblings import Siblings, shell_hash, shell_key, siblings_from
 
 MAX_CANDIDATES = 300
 RECORD_CACHE = 4096  # decoded records kept per index (cleared when full)
+SIBLINGS_DECODED = 32
+"""Members of a shell group decoded per lookup (to name them and drop the employer itself);
+a larger group is counted from the map alone (its keys are a 64-bit cryptographic hash)."""
 KIND_CODES = ("name", "former", "alias")
 _ZDICT = (
     '"status_raw":"存续","status":"active","established":"20","division_code":"'
@@ -77,6 +83,12 @@ class _HashMap:
         v = np.frombuffer(vals, dtype=np.uint32) if len(vals) else np.zeros(0, np.uint32)
         order = np.argsort(k, kind="stable")
         return cls(k[order], v[order])
+
+    def get_hash(self, h: int) -> U32:
+        """Values stored under the precomputed key `h`."""
+        lo = int(self.keys.searchsorted(h))
+        hi = int(self.keys.searchsorted(h, "right"))
+        return self.vals[lo:hi]
 
     def get(self, key: str) -> U32:
         """Values stored under `key`'s hash (one binary search, then a short forward scan;
@@ -137,6 +149,7 @@ class IndexBuilder:
     _trade_col: _Column = field(default_factory=_Column)
     _branches: tuple[array[int], array[int]] = field(default_factory=_pair)
     _branch_col: _Column = field(default_factory=_Column)
+    _shells: tuple[array[int], array[int]] = field(default_factory=_pair)
 
     def add(self, record: EnterpriseRecord, parsed: ParsedName | None = None) -> None:
         """Add one record with its former names and aliases."""
@@ -154,6 +167,10 @@ class IndexBuilder:
             self._branches[1].append(len(self._branch_col.ends) - 1)
             self._branch_col.append("\t".join((record.branch_of, record.uscc or "",
                                                 record.division_code or "", record.name)))
+        shell = shell_key(record)
+        if shell is not None:
+            self._shells[0].append(shell_hash(shell))
+            self._shells[1].append(rid)
         names = [(0, parsed or normalize_name(record.name))]
         names += [(1, normalize_name(n)) for n in record.former_names]
         names += [(2, normalize_name(n)) for n in record.aliases]
@@ -193,6 +210,7 @@ class IndexBuilder:
             branches=_HashMap.of(*self._branches),
             branch_col=branch_col,
             branch_off=b_off,
+            shells=_HashMap.of(*self._shells),
         )
         self.__init__()  # type: ignore[misc]  # release the arrays
         return index
@@ -218,6 +236,7 @@ class NameIndex:
     branches: _HashMap
     branch_col: str
     branch_off: I64
+    shells: _HashMap = field(default_factory=lambda: _HashMap.of(*_pair()))
     _decoded: dict[int, EnterpriseRecord] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -233,7 +252,8 @@ class NameIndex:
 
     def nbytes(self) -> int:
         """Bytes held by the index's columns and arrays (str columns at 2 bytes a character)."""
-        maps = (self.uscc, self.regno, self.names, self.trades, self.grams, self.branches)
+        maps = (self.uscc, self.regno, self.names, self.trades, self.grams, self.branches,
+                self.shells)
         arrays = (self.trade_off, self.offsets, self.struct_off, self.ent_rec, self.ent_kind,
                   self.branch_off)
         return (len(self.blob) + 2 * (len(self.structs) + len(self.trade_col)
@@ -290,6 +310,16 @@ class NameIndex:
                 if len(out) >= limit:
                     break
         return out
+
+    def siblings_of(self, record: EnterpriseRecord) -> Siblings | None:
+        """Other records with the record's founding date, capital and scope (None when it
+        lacks one of them). One binary search; at most `SIBLINGS_DECODED` records decoded."""
+        key = shell_key(record)
+        if key is None:
+            return None
+        rids = sorted(int(r) for r in self.shells.get_hash(shell_hash(key)))
+        others = [self.record(r) for r in rids[:SIBLINGS_DECODED]]
+        return siblings_from(record, others, len(rids))
 
     def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact canonical / former / alias hits first, then the branch's parent, then fuzzy."""

@@ -6,11 +6,14 @@ API:
   first, then the parent of a branch, then fuzzy candidates with their score);
   `branches_of(uscc, limit)` → `list[PlaceRef]` (records whose `branch_of` is that USCC);
   `load()`; `refresh()` (reload when the table changed; returns whether it did).
+- `siblings_of(record)` → the record's sibling shells (`Siblings`: other records with its
+  founding date, capital and business scope) or None when it lacks one of the three.
 - `MemoryLookup`: the in-memory `NameIndex`, loaded from the `enterprises` table (or built
   from records with `MemoryLookup.from_records`), for registries up to a few million.
 - `PostgresLookup`: PostgreSQL itself — B-tree on `uscc` and `name_norm`, `pg_trgm`
   similarity (GIN `gin_trgm_ops`) on the normalized 字号, the same scoring in Python;
-  branches through the partial expression index on the record's `branch_of` (0005).
+  branches through the partial expression index on the record's `branch_of` (0005);
+  sibling shells through the expression index on its founding date and capital (0011).
 - `create_lookup(settings, engine)` picks one.
 
 Both backends compute keys only through `verifier.registry.names.normalize_name`, and both
@@ -37,6 +40,7 @@ from verifier.registry.match import (
 )
 from verifier.registry.names import ParsedName, parse_cached
 from verifier.registry.records import EnterpriseRecord, PlaceRef
+from verifier.registry.siblings import Siblings, siblings_from
 from verifier.registry.uscc import normalize_code
 from verifier.settings import Settings
 
@@ -47,6 +51,11 @@ region check needs places, and 500 cover every province many times over)."""
 _KINDS = {"name": "exact", "former": "former", "alias": "alias"}
 BRANCH_OF_SQL = "((record::jsonb) ->> 'branch_of')"
 """The indexed expression (migration 0005): written exactly so the planner uses the index."""
+ESTABLISHED_SQL = "((record::jsonb) ->> 'established')"
+CAPITAL_SQL = "(((record::jsonb) ->> 'capital_cny')::numeric)"
+"""The indexed expressions of migration 0011 (sibling shells), written exactly as there."""
+SHELL_GROUP_LIMIT = 200
+"""Records of one date and capital read per sibling lookup (a batch of shells is a few dozen)."""
 
 
 class RegistryLookup(ABC):
@@ -73,6 +82,10 @@ class RegistryLookup(ABC):
     @abstractmethod
     async def branches_of(self, uscc: str, limit: int = BRANCH_LIMIT) -> list[PlaceRef]:
         """Records registered as branches of the enterprise with this USCC, first `limit`."""
+
+    @abstractmethod
+    async def siblings_of(self, record: EnterpriseRecord) -> Siblings | None:
+        """Other records with the record's founding date, capital and business scope."""
 
     @abstractmethod
     async def load(self) -> int:
@@ -116,6 +129,10 @@ class MemoryLookup(RegistryLookup):
     async def branches_of(self, uscc: str, limit: int = BRANCH_LIMIT) -> list[PlaceRef]:
         """See `NameIndex.branches_of`."""
         return self.index.branches_of(normalize_code(uscc), limit)
+
+    async def siblings_of(self, record: EnterpriseRecord) -> Siblings | None:
+        """See `NameIndex.siblings_of` (in memory: no database round trip)."""
+        return self.index.siblings_of(record)
 
     async def _table_version(self) -> tuple[Any, ...]:
         assert self.engine is not None
@@ -185,6 +202,19 @@ class PostgresLookup(RegistryLookup):
             u=normalize_code(uscc), lim=limit,
         )
         return [PlaceRef(code, name, division) for code, name, division in rows]
+
+    async def siblings_of(self, record: EnterpriseRecord) -> Siblings | None:
+        """One seek in the (date, capital) expression index; the scope is compared here."""
+        if siblings_from(record, []) is None or record.established is None:
+            return None
+        sql = f"SELECT record FROM enterprises WHERE {ESTABLISHED_SQL} = :d"
+        params: dict[str, Any] = {"d": record.established.isoformat(),
+                                  "lim": SHELL_GROUP_LIMIT}
+        if record.capital_cny is not None:
+            sql += f" AND {CAPITAL_SQL} = CAST(:c AS numeric)"
+            params["c"] = repr(record.capital_cny)
+        rows = await self._rows(sql + " ORDER BY id LIMIT :lim", **params)
+        return siblings_from(record, [EnterpriseRecord.model_validate_json(r[0]) for r in rows])
 
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact keys first (B-tree), then pg_trgm candidates scored like the memory index."""

@@ -17,7 +17,7 @@ from verifier.families.model.data import Example
 from verifier.families.model.features import FIELDS, Grams, grams
 from verifier.families.signals.cues import Cues, Inputs
 from verifier.pipeline.facts import context
-from verifier.registry.records import EnterpriseRecord
+from verifier.registry.fact import RegistryFact
 from verifier.settings import Settings
 from verifier.text.normalize import posting_text
 
@@ -49,16 +49,18 @@ def _tf(gs: list[Grams], bits: int) -> Any:
     return csr_matrix((vals, cols, indptr), shape=(len(gs), 2**bits))
 
 
-def featurize(examples: Sequence[Example], records: Sequence[EnterpriseRecord | None],
+def featurize(examples: Sequence[Example], facts: Sequence[RegistryFact | None],
               cues: Cues, bits: int) -> Rows:
     """Grams and cue values of every example (the same functions serving calls)."""
     gs: list[Grams] = []
     cue_rows = []
-    for ex, rec in zip(examples, records, strict=True):
+    for ex, fact in zip(examples, facts, strict=True):
+        rec = fact.record if fact is not None else None
+        siblings = fact.siblings if fact is not None else None
         text = posting_text(ex.posting)
         gs.append(grams([(f, text.view(f).norm) for f in FIELDS], bits))
         now = ex.posting.submitted_at or DEFAULT_NOW
-        cue_rows.append(cues.vector(cues.compute(Inputs(ex.posting, text, rec, now))))
+        cue_rows.append(cues.vector(cues.compute(Inputs(ex.posting, text, rec, now, siblings))))
     y = np.array([ex.y for ex in examples], dtype=np.int64)
     mat = np.vstack(cue_rows) if cue_rows else np.zeros((0, 0))
     return Rows(gs, _tf(gs, bits), mat, y, [ex.group for ex in examples], bits)
@@ -84,7 +86,7 @@ def text_matrix(rows: Rows, idx: npt.NDArray[np.int64],
 
 
 async def _resolve(examples: Sequence[Example], settings: Settings, registry: Path | None,
-                   mapping: Path | None) -> list[EnterpriseRecord | None]:
+                   mapping: Path | None) -> list[RegistryFact | None]:
     from verifier.eval.registry import eval_settings
     from verifier.pipeline.facts import build_providers
     from verifier.pipeline.offline import offline_resources
@@ -96,17 +98,17 @@ async def _resolve(examples: Sequence[Example], settings: Settings, registry: Pa
         provider: Any = next(p for p in build_providers(res) if p.name == "registry")
         await provider.start()
         try:
-            out = []
+            out: list[RegistryFact | None] = []
             for ex in examples:
                 now = ex.posting.submitted_at or DEFAULT_NOW
                 fact = await provider.resolve(context(ex.posting, now))
-                out.append(getattr(fact, "record", None))
+                out.append(fact if isinstance(fact, RegistryFact) else None)
             return out
         finally:
             await provider.close()
 
 
 def registry_records(examples: Sequence[Example], settings: Settings, registry: Path | None,
-                     mapping: Path | None) -> list[EnterpriseRecord | None]:
+                     mapping: Path | None) -> list[RegistryFact | None]:
     """The registry record each example resolves to (as the service would), or None."""
     return asyncio.run(_resolve(examples, settings, registry, mapping))

@@ -68,8 +68,8 @@ def run_training(cfg: TrainConfig, settings: Settings, pack: PackReader,
                          f"postings, {int(y.sum())} positive, {len(groups)} employers")
     if progress is not None:
         progress(f"{len(examples)} examples; resolving employers")
-    records = registry_records(examples, settings, cfg.registry, cfg.registry_mapping)
-    rows = featurize(examples, records, cues, cfg.bits)
+    facts = registry_records(examples, settings, cfg.registry, cfg.registry_mapping)
+    rows = featurize(examples, facts, cues, cfg.bits)
     splits = grouped_splits(rows, cfg.folds)
     rand = random_splits(rows, cfg.folds)
     report = Report(len(examples), int(y.sum()), len(groups), cfg.folds)

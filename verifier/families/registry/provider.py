@@ -8,7 +8,9 @@ checks can tell look-alikes and names that belong to another company. The backen
 `verifier.registry.lookup` (memory index or PostgreSQL); registry changes arrive through
 the `registry` epoch and refresh the backend without a restart. A resolved record comes with
 the places its enterprise is registered: its branches (records whose `branch_of` is its
-USCC) and, for a branch, its parent and the parent's other branches.
+USCC) and, for a branch, its parent and the parent's other branches, and with its sibling
+shells (records sharing its founding date, capital and business scope; the signals family
+reads them).
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ class RegistryProvider(FactProvider):
         if self.size == 0:
             return None  # no registry data loaded: the checks only validate the code
         fact = await self._resolve(ctx.posting)
-        return fact if fact.record is None else await self._with_places(fact, fact.record)
+        rec = fact.record
+        if rec is None:
+            return fact
+        fact = await self._with_places(fact, rec)
+        return replace(fact, siblings=await self.lookup.siblings_of(rec))
 
     async def _with_places(self, fact: RegistryFact, rec: EnterpriseRecord) -> RegistryFact:
         """Attach the parent (for a branch) and the registered branches of the enterprise."""

@@ -5,5 +5,7 @@ Each cue (`signals.cue.<name>`) is an info finding with the text that raised it;
 threshold live in `rules/signals/weights.toml` (fitted by `verifier model train`). The
 vocabulary and thresholds of the cues are `rules/signals/cues.toml`, the rules are declared
 in `rules/signals/rules.toml`. Reads the `registry`
-fact (company size, founding date, business scope, capital) when it is there.
+fact (company size, founding date, business scope, capital, and the employer's sibling
+shells: other registered enterprises with its founding date, capital and scope) when it is
+there.
 """

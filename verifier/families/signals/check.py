@@ -39,7 +39,8 @@ def posting_cues(cues: Cues, ctx: SignalsContext) -> list[Cue]:
         except FactUnavailable:
             fact = None
         record = fact.record if fact is not None else None
-        return cues.compute(Inputs(ctx.posting, ctx.text, record, ctx.now))
+        siblings = fact.siblings if fact is not None else None
+        return cues.compute(Inputs(ctx.posting, ctx.text, record, ctx.now, siblings))
 
     return ctx.memo("signals.cues", build)
 

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from verifier.families.signals.params import CUE_NAMES, CueParams
 from verifier.models import Posting, Span
 from verifier.registry.records import EnterpriseRecord
+from verifier.registry.siblings import Siblings
 from verifier.text.normalize import PostingText, TextView, normalize
 from verifier.text.occupations import Taxonomy
 
@@ -52,6 +53,8 @@ class Inputs:
     text: PostingText
     record: EnterpriseRecord | None
     now: datetime
+    siblings: Siblings | None = None
+    """The employer's sibling shells in the registry (the registry fact's)."""
     scans: dict[str, dict[str, list[tuple[int, int]]]] = field(default_factory=dict)
     """Vocabulary hits per field, filled on first use."""
 
@@ -321,6 +324,23 @@ class Cues:
         return Cue("young_company_many", hc / self.p.young_min_headcount,
                    {"age": age, "headcount": hc}, [],
                    {"age_days": age, "headcount": hc, "established": r.established.isoformat()})
+
+    def _sibling_shells(self, x: Inputs) -> Cue | None:
+        """Registered siblings only: other enterprises with the employer's founding date,
+        registered capital and business scope (a batch of shells registered by one
+        operator). Whether those siblings also post alike is not part of the cue: the
+        duplicate family's cross-employer finding belongs to another family's fact, which
+        this family does not read; both findings stand side by side in the decision."""
+        s = x.siblings
+        if s is None or s.count < self.p.shell_min_siblings:
+            return None
+        return Cue("sibling_shells", float(s.count),
+                   {"count": s.count, "established": s.established.isoformat(),
+                    "capital": s.capital or "同额"}, [],
+                   {"established": s.established.isoformat(), "capital": s.capital,
+                    "scope": s.scope, "siblings": s.count,
+                    "sample": [{"uscc": p.uscc, "name": p.name} for p in s.sample],
+                    "threshold": self.p.shell_min_siblings})
 
 
 def staff_upper(band: str | None) -> int | None:

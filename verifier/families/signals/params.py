@@ -13,6 +13,7 @@ CUE_NAMES = (
     "title_subtitle_mismatch", "pay_figures", "open_requirements_skilled", "hype",
     "duties_one_line", "headcount_vs_size", "intro_missing", "intro_advert", "scope_too_broad",
     "young_company_many", "welfare_too_good", "urgency", "body_contradicts_fields",
+    "sibling_shells",
 )
 """Every cue, in feature order (the model and the weights file use this order)."""
 
@@ -30,6 +31,7 @@ CUE_FIELDS: dict[str, tuple[str, ...]] = {
     "welfare_too_good": ("count",),
     "urgency": ("urgent", "companions"),
     "body_contradicts_fields": ("fields", "asked"),
+    "sibling_shells": ("count", "established", "capital"),
 }
 """What each cue fills its rule's message with (`signals.cue.<name>` in rules.toml)."""
 
@@ -59,6 +61,9 @@ class CueParams(BaseModel):
     urgency: Words = Field(default_factory=list)
     urgency_companions: Words = Field(default_factory=list)
     education_levels: Words = Field(default_factory=list)
+    shell_min_siblings: Annotated[int, Field(ge=1, le=1000)] = 2
+    """Other registered enterprises sharing the employer's founding date, capital and scope
+    from which `sibling_shells` fires."""
     cap: Annotated[float, Field(gt=0, le=100)] = 5.0
     """Largest feature value a counting cue contributes (counts above it are capped)."""
 
