@@ -73,6 +73,11 @@ async def test_json_records_read_as_json(client: TestClient[Any, Any]) -> None:
     string is a missing value, and 120.0 is a whole number (JSON Schema's `integer`)."""
     body = {**RECORD, "name": "N/A", "address": "-", "industry": "", "business_scope": None,
             "staff": 120.0}
+    huge = {**RECORD, "uscc": "91110000802100433B", "staff": 10**30}  # not a head count
+    resp = await client.put("/v1/admin/registry/enterprises", json=huge, headers=ADMIN)
+    assert resp.status == 200, await resp.text()
+    got = await client.get("/v1/admin/registry/enterprises/91110000802100433B", headers=ADMIN)
+    assert got.status == 200 and "staff" not in await got.json()  # was a 500 on reading
     resp = await client.put("/v1/admin/registry/enterprises", json=body, headers=ADMIN)
     assert resp.status == 200, await resp.text()
     got = await (await client.get(f"/v1/admin/registry/enterprises/{HUAWEI}",

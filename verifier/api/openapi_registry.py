@@ -13,6 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from verifier.api.openapi_build import Operation, Reply
 from verifier.registry.records import EnterpriseRecord
+from verifier.registry.rows import MAX_STAFF
 
 _SPACE = (r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f"
           r"\u205f\u3000\ufeff")
@@ -38,6 +39,8 @@ class EnterpriseIn(EnterpriseRecord):
         | SkipJsonSchema[None] = None
     regno: Annotated[str, Field(json_schema_extra={"format": "regno"}, description=(
         "15-digit 注册号 (GB/T 17710 check digit)"))] | SkipJsonSchema[None] = None
+    staff: Annotated[int | None, Field(ge=0, le=MAX_STAFF, description=(
+        "head count; another whole number is read as missing"))] = None
     status_raw: Annotated[str | None, Field(description=(
         "the status as registered: one of the strings of the status vocabulary "
         "(rules/registry/status.toml)"))] = None

@@ -24,6 +24,8 @@ from verifier.registry.uscc import validate_uscc
 
 _PASS_THROUGH = ("recognitions", "lists", "capital_cny", "capital_currency", "capital_amount")
 _RENAMES = {"status_raw": "status", "capital_raw": "capital"}
+MAX_STAFF = 10_000_000
+"""The largest head count kept (the largest employers have about two million)."""
 NUL_REASON = "must not contain the NUL character (\\u0000): it cannot be stored"
 
 
@@ -97,14 +99,7 @@ class RowBuilder:
         out.pop("_division", None)
         self._dates(line, row, out, bad, warn)
         self._capital(line, row, out, warn)
-        staff = self._get(row, "staff")
-        if staff is not None:
-            try:  # 5.0 is a whole number too (JSON Schema `integer`)
-                out["staff"] = int(staff) if isinstance(staff, float) and staff.is_integer() \
-                    else int(str(staff))
-            except ValueError:
-                bad.append(RowProblem(line, "staff is not a whole number",
-                                      self._column("staff"), str(staff)))
+        self._staff(line, row, out, bad, warn)
         for fld in LIST_FIELDS:
             v = self._get(row, fld)
             if isinstance(v, str):
@@ -130,6 +125,24 @@ class RowBuilder:
         return [RowProblem(line, NUL_REASON, self._column(_RENAMES.get(fld, fld)) + where,
                            _shown(value), kind="nul_character")
                 for fld, top in out.items() for where, value in _nul_paths(top)]
+
+    def _staff(self, line: int, row: dict[str, Any], out: dict[str, Any],
+               bad: list[RowProblem], warn: list[RowProblem]) -> None:
+        raw = self._get(row, "staff")
+        if raw is None:
+            return
+        try:  # 5.0 is a whole number too (JSON Schema `integer`)
+            staff = int(raw) if isinstance(raw, float) and raw.is_integer() else int(str(raw))
+        except ValueError:
+            bad.append(RowProblem(line, "staff is not a whole number", self._column("staff"),
+                                  _shown(str(raw))))
+            return
+        if 0 <= staff <= MAX_STAFF:
+            out["staff"] = staff
+        else:
+            warn.append(RowProblem(line, f"implausible staff count read as missing (kept: 0 to "
+                                         f"{MAX_STAFF:,})", self._column("staff"),
+                                   _shown(str(raw))))
 
     def _codes(self, line: int, row: dict[str, Any], out: dict[str, Any],
                bad: list[RowProblem], warn: list[RowProblem]) -> None:
