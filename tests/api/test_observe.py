@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -165,8 +166,13 @@ async def test_review_queue_gauges_count_flagged_decisions(client: Client) -> No
         assert r.status == 200
         flagged += (await r.json())["outcome"] == "flag"
     assert flagged >= 1
+    # An approval is spot-checked when a hash of its (random) decision id falls below the
+    # pack's share: count those from the table, so the gauge is compared with every item.
+    async with client.app[RESOURCES].engine.connect() as conn:
+        spot_checks = (await conn.execute(sa.select(sa.func.count()).select_from(review_items)
+                                          .where(review_items.c.kind == "sample"))).scalar_one()
     data = await scrape(client)
-    assert sample(data, "verifier_review_queue_depth", status="pending") == flagged
+    assert sample(data, "verifier_review_queue_depth", status="pending") == flagged + spot_checks
     assert sample(data, "verifier_review_queue_depth", status="claimed") == 0
     assert 0 <= sample(data, "verifier_review_oldest_pending_seconds") < 600
 
