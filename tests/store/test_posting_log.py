@@ -4,11 +4,9 @@ to the decision it supersedes and closes the old version's open review item."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,14 +16,6 @@ from verifier.models import Decision, Outcome, Posting
 from verifier.store.chain import GENESIS, PostingRecord, row_hash, stored_posting, verify_chain
 from verifier.store.tables import decisions, review_items
 from verifier.store.writer import DecisionWriter
-
-
-@pytest.fixture
-async def writer(engine: AsyncEngine) -> AsyncIterator[DecisionWriter]:
-    w = DecisionWriter(engine, max_batch=50)
-    await w.start()
-    yield w
-    await w.close()
 
 
 def decided(posting: Posting, outcome: Outcome = Outcome.approve, portal: str = "p"

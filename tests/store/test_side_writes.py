@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,6 @@ class Audit(SideWriter):
         if any(w.decision.posting_id == "bad" for w in batch):
             raise ValueError("refused")
         self.seen.extend((w.decision.posting_id, w.seq) for w in batch)
-
-
-@pytest.fixture
-async def writer(engine: AsyncEngine) -> AsyncIterator[DecisionWriter]:
-    w = DecisionWriter(engine, max_batch=50)
-    await w.start()
-    yield w
-    await w.close()
 
 
 async def count(engine: AsyncEngine, table: Any = decisions) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,14 +30,6 @@ def decision(posting_id: str, content: str = "c1", portal: str = "p", outcome: O
         ],
         tags=[], rules_version="r1", content_hash=content * 8, decided_at=datetime.now(UTC),
     )
-
-
-@pytest.fixture
-async def writer(engine: AsyncEngine) -> AsyncIterator[DecisionWriter]:
-    w = DecisionWriter(engine, max_batch=50)
-    await w.start()
-    yield w
-    await w.close()
 
 
 async def count(engine: AsyncEngine) -> int:
