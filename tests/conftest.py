@@ -17,6 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests import loop_teardown
+
+loop_teardown.install()
+
 REQUIRE = os.environ.get("VERIFIER_TEST_REQUIRE_SERVICES") == "1"
 PG_ADMIN = os.environ.get("VERIFIER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("VERIFIER_TEST_REDIS", "redis://127.0.0.1:6379/0")
