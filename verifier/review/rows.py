@@ -23,6 +23,12 @@ def utc(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def iso(at: datetime | None) -> str:
+    """A stored time as ISO text for an event's data ("?" when there is none)."""
+    got = utc(at)
+    return got.isoformat() if got is not None else "?"
+
+
 def lease_of(row: Row[Any], now: datetime) -> Lease | None:
     """The live lease on an item, if any."""
     until = utc(row.lease_until)
