@@ -1,11 +1,13 @@
-"""Migration 0004 on a database holding fingerprints (SQLite, then PostgreSQL)."""
+"""Migration 0004 on a database holding fingerprints, and 0012's index up and down (SQLite,
+then PostgreSQL)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from verifier.families.duplicate.fingerprint import BANDS
 from verifier.store import migrate
@@ -46,5 +48,28 @@ async def test_0004_keeps_fingerprints_and_ids_never_come_back(db_url: str) -> N
         async with eng.connect() as conn:
             n = (await conn.execute(text("SELECT count(*) FROM fingerprint_bands"))).scalar_one()
             assert n == 2 * BANDS
+    finally:
+        await eng.dispose()
+
+
+async def test_0012_indexes_the_spot_checks_the_sweeper_raises_and_goes_back(
+        db_url: str) -> None:
+    def indexes(c: Any) -> set[str]:
+        return {i["name"] for i in inspect(c).get_indexes("review_items") if i["name"]}
+
+    eng = create_engine(db_url)
+    try:
+        await migrate.upgrade(eng)
+        async with eng.connect() as conn:
+            assert "ix_review_items_sample_due" in await conn.run_sync(indexes)
+        async with eng.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(migrate._config(c), "0011"))
+        async with eng.connect() as conn:
+            got = await conn.run_sync(indexes)
+            assert "ix_review_items_sample_due" not in got
+            assert "ix_review_items_queue" in got  # only the new index went
+        await migrate.upgrade(eng)
+        async with eng.connect() as conn:
+            assert "ix_review_items_sample_due" in await conn.run_sync(indexes)
     finally:
         await eng.dispose()

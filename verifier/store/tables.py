@@ -91,6 +91,8 @@ review_items = Table(
     Index("ix_review_items_queue", "status", "priority"),
     Index("ix_review_items_posting", "portal", "posting_id"),
     Index("ix_review_items_resolved", "resolved_at"),
+    # Migration 0012: the sweeper's raise of overdue spot checks (verifier/review/escalation).
+    Index("ix_review_items_sample_due", "kind", "status", "due_at"),
 )
 
 review_events = Table(
