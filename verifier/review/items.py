@@ -50,7 +50,8 @@ def rule_field(findings: list[Finding]) -> str:
 def priority(cfg: ReviewConfig, d: Decision, kind: ItemKind, in_campaign: bool) -> float:
     """The claim order's weight of one item (see rules/review/sla.toml): a spot check has
     the flat `sample` weight (an approval's risk is not a reason to look sooner; it waits
-    behind flagged items until its SLA runs out, see `ReviewQueue.escalate_overdue`)."""
+    behind flagged items until its SLA runs out, then ranks as raised, see
+    `verifier.review.rows.ranked`)."""
     w = cfg.sla.priority
     if kind == "sample":
         return round(w.sample, 3)

@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from verifier.models import Outcome
 from verifier.review import ledger
 from verifier.review.config import Reason, ReviewConfig
-from verifier.review.escalation import escalate_overdue
+from verifier.review.escalation import ESCALATE_BATCH, escalate_overdue, raise_locked
 from verifier.review.expiry import EXPIRE_BATCH, expire_leases, expire_locked
 from verifier.review.holds import bulk_skip, closed, held, locked
 from verifier.review.items import event_row
 from verifier.review.resolution import reason_for, settle
-from verifier.review.rows import OPEN, lease_of, to_event, to_item
+from verifier.review.rows import OPEN, lease_of, ranked, to_event, to_item
 from verifier.review.rows import conditions as filter_conditions
 from verifier.review.schemas import (
     BulkOutcome,
@@ -71,22 +71,26 @@ class ReviewQueue:
         after the reviewer who held it); how many (see `verifier.review.expiry`)."""
         return await expire_leases(self.engine, self.clock(), batch)
 
-    async def escalate_overdue(self) -> int:
-        """Raise open spot checks past their SLA to the pack's `priority.sample_overdue`,
-        one `escalated` event each; how many (see `verifier.review.escalation`)."""
-        return await escalate_overdue(self.engine, self.config().sla.priority.sample_overdue,
-                                      self.clock())
+    def _top(self) -> float:
+        return self.config().sla.priority.sample_overdue
+
+    async def escalate_overdue(self, *, batch: int = ESCALATE_BATCH) -> int:
+        """Write down the raise of open spot checks past their SLA (the pack's
+        `priority.sample_overdue`), one `escalated` event each; how many. The sweeper calls
+        it; reads and claims rank by the raise without it (see `verifier.review.escalation`)."""
+        return await escalate_overdue(self.engine, self._top(), self.clock(), batch)
 
     async def claim_next(self, who: str, req: ClaimRequest) -> ClaimResult | None:
-        """Lease the highest-priority pending item that matches; None when none is left."""
+        """Lease the pending item that matches with the highest priority (an overdue spot
+        check counting as raised, `rows.ranked`); None when none is left."""
         await self.expire_leases()
-        await self.escalate_overdue()
         now = self.clock()
         until = now + self._lease(req.lease_minutes)
+        top = self._top()
         for _ in range(3):  # a candidate taken between pick and update: pick again
             pick = (select(c.decision_id)
                     .where(c.status == "pending", *filter_conditions(req, now))
-                    .order_by(c.priority.desc(), c.due_at.asc(), c.decision_id.asc())
+                    .order_by(ranked(top, now).desc(), c.due_at.asc(), c.decision_id.asc())
                     .limit(1).with_for_update(skip_locked=True).scalar_subquery())
             async with self.engine.begin() as conn:
                 row = (await conn.execute(
@@ -99,6 +103,7 @@ class ReviewQueue:
                     if empty is None:
                         return None
                     continue
+                row = await raise_locked(conn, row, top, now)
                 await conn.execute(insert(review_events).values(
                     event_row(row.decision_id, "claimed", who, now,
                               lease_until=until.isoformat(), via="next")))
@@ -125,6 +130,7 @@ class ReviewQueue:
                 update(review_items).where(c.decision_id == item_id)
                 .values(status="claimed", claimed_by=who, claimed_at=now, lease_until=until)
                 .returning(*review_items.c))).one()
+            row = await raise_locked(conn, row, self._top(), now)
             kind = "renewed" if live is not None else "claimed"
             await conn.execute(insert(review_events).values(
                 event_row(item_id, kind, who, now, lease_until=until.isoformat())))
@@ -197,6 +203,8 @@ class ReviewQueue:
                     continue
                 if row is not None and lease_of(row, now) is None:
                     await expire_locked(conn, row, now)
+                if row is not None:
+                    await raise_locked(conn, row, self._top(), now)
                 done, head = await settle(conn, head, item_id, who, outcome, reason,
                                           req.note, now, bulk=True)
                 results[item_id] = BulkOutcome(id=item_id, resolved=True,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from verifier.models import Decision, ReviewState
 from verifier.review.config import ReviewConfig
 from verifier.review.diff import posting_diff
-from verifier.review.rows import OPEN, conditions, to_event, to_item, utc
+from verifier.review.rows import OPEN, conditions, ranked, to_event, to_item, utc
 from verifier.review.schemas import (
     Counts,
     EarlierVersion,
@@ -54,21 +54,23 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
 
 async def list_items(engine: AsyncEngine, cfg: ReviewConfig, flt: ItemFilter, now: datetime,
                      *, cursor: str | None = None, limit: int = 50) -> ItemPage:
-    """One page of matching items in claim order (priority, then id), with counts."""
+    """One page of matching items in claim order (priority, an overdue spot check counting
+    as raised, `rows.ranked`; then id), with counts."""
     where = conditions(flt, now)
-    query = select(review_items).where(*where)
+    rank = ranked(cfg.sla.priority.sample_overdue, now)
+    query = select(review_items, rank.label("rank")).where(*where)
     if flt.status is not None:
         query = query.where(c.status == flt.status)
     if cursor:
         prio, after = decode_cursor(cursor)
-        query = query.where((c.priority < prio) | ((c.priority == prio) & (c.decision_id > after)))
-    query = query.order_by(c.priority.desc(), c.decision_id.asc()).limit(limit + 1)
+        query = query.where((rank < prio) | ((rank == prio) & (c.decision_id > after)))
+    query = query.order_by(rank.desc(), c.decision_id.asc()).limit(limit + 1)
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
         counts = await _counts(conn, where, now)
     more = len(rows) > limit
     rows = rows[:limit]
-    nxt = encode_cursor(rows[-1].priority, rows[-1].decision_id) if more and rows else None
+    nxt = encode_cursor(rows[-1].rank, rows[-1].decision_id) if more and rows else None
     return ItemPage(items=[to_item(r, cfg, now) for r in rows], next_cursor=nxt, counts=counts)
 
 

@@ -1,4 +1,5 @@
-"""Rows of the review tables as the queue's models, and the SQL conditions of its filters."""
+"""Rows of the review tables as the queue's models, the SQL conditions of its filters, and
+the priority an item ranks by (a spot check past its SLA is raised), in SQL and in Python."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Row, and_, or_
+from sqlalchemy import ColumnElement, Row, and_, case, literal, or_
 
 from verifier.review.config import ReviewConfig
 from verifier.review.schemas import Lease, QueueFilter, ReviewEvent, ReviewItem
@@ -38,6 +39,29 @@ def lease_of(row: Row[Any], now: datetime) -> Lease | None:
                  seconds_left=round((until - now).total_seconds(), 1))
 
 
+def overdue_sample(top: float, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """An open spot check past its SLA by `now` whose stored priority is below `top` (the
+    pack's `priority.sample_overdue`): one the raise applies to and has not yet been
+    written to (`verifier.review.escalation`)."""
+    return c.kind == "sample", c.status.in_(OPEN), c.due_at <= now, c.priority < top
+
+
+def ranked(top: float, now: datetime) -> ColumnElement[float]:
+    """The priority an item ranks by, as SQL: its stored one, or `top` for an overdue spot
+    check the sweeper has not raised yet. Listings, claims and single-item reads order and
+    show by it in the statement they run anyway, so no read waits for (or does) the raise."""
+    return case((and_(*overdue_sample(top, now)), literal(top)), else_=c.priority)
+
+
+def ranked_priority(row: Row[Any], top: float, now: datetime) -> float:
+    """`ranked` of one row, in Python (the rule must stay the same as the SQL's)."""
+    due = utc(row.due_at)
+    if (row.kind == "sample" and row.status in OPEN and due is not None and due <= now
+            and row.priority < top):
+        return top
+    return float(row.priority)
+
+
 def to_item(row: Row[Any], cfg: ReviewConfig, now: datetime) -> ReviewItem:
     """A review_items row as the API shows it."""
     due = utc(row.due_at)
@@ -49,7 +73,8 @@ def to_item(row: Row[Any], cfg: ReviewConfig, now: datetime) -> ReviewItem:
     return ReviewItem(
         id=row.decision_id, decision_id=row.decision_id, kind=row.kind, status=status,
         portal=row.portal, posting_id=row.posting_id, version=row.version,
-        priority=row.priority, risk_score=row.risk_score, rules=row.rule_ids.split(),
+        priority=ranked_priority(row, cfg.sla.priority.sample_overdue, now),
+        risk_score=row.risk_score, rules=row.rule_ids.split(),
         campaign=row.campaign, enterprise_uscc=row.enterprise_uscc,
         created_at=utc(row.created_at) or now, due_at=due,
         overdue=due is not None and row.status in OPEN and due < now,

@@ -44,7 +44,6 @@ class ReviewService(ReviewQueue):
                     limit: int = 50) -> ItemPage:
         """A page of matching items in claim order, with counts."""
         await self.expire_leases()
-        await self.escalate_overdue()
         return await reads.list_items(self.engine, self._config, flt, self.clock(),
                                       cursor=cursor, limit=limit)
 
