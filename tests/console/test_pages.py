@@ -107,6 +107,28 @@ async def test_each_item_action_goes_where_it_says(reviewer: Client) -> None:
     assert "已核实" in await (await reviewer.get(item)).text()
 
 
+async def test_item_page_shows_an_overdue_spot_check_raised(reviewer: Client) -> None:
+    import dataclasses
+    from datetime import UTC, datetime, timedelta
+
+    from verifier.api.state import REVIEW
+    from verifier.review.config import Sampling
+
+    svc = reviewer.app[REVIEW]
+    svc.swap(dataclasses.replace(svc.pack, sla=svc.pack.sla.model_copy(
+        update={"sampling": Sampling(share=1.0)})))
+    body = posting_dict(posting_id="s-9")
+    ok = await (await reviewer.post("/v1/postings/verify", json=body, headers=PORTAL)).json()
+    assert ok["outcome"] == "approve"
+    page = f"/console/items/{ok['decision_id']}"
+    weights = svc.pack.sla.priority
+    assert f"优先级 {weights.sample:.1f}" in await (await reviewer.get(page)).text()
+    late = timedelta(hours=svc.pack.sla.hours.sample, minutes=1)
+    svc.clock = lambda: datetime.now(UTC) + late  # past its SLA; no sweep has run
+    html = await (await reviewer.get(page)).text()
+    assert f"抽检 · 优先级 {weights.sample_overdue:.1f}" in html and "已超时" in html
+
+
 async def test_stats_page_draws_svg_charts(reviewer: Client) -> None:
     await _flag(reviewer, "x-3")
     html = await (await reviewer.get("/console/stats")).text()
