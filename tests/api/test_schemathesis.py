@@ -53,7 +53,7 @@ KEYS = {
 }
 UNEXPRESSIBLE: dict[str, re.Pattern[str]] = {  # operationId: "<field> <type>" of an error
     # A page cursor is a token the service gave out, not any string of its alphabet.
-    "reviewItems": re.compile(r"cursor value_error"),
+    "reviewItems": re.compile(r"query\.cursor value_error"),
     # Reasons are rule-pack data (rules/review/reasons.toml), each allowed for some outcomes
     # (and some for bulk resolution): GET /v1/review/reasons lists them.
     "reviewResolve": re.compile(r"reason value_error"),

@@ -18,7 +18,7 @@ BAD_QUERIES = [
     ("limit=0", "query.limit"),
     ("limit=abc", "query.limit"),
     ("limit=%C2%B2", "query.limit"),  # "²" is a digit to str.isdigit, not to int()
-    ("cursor=not-a-cursor", "cursor"),
+    ("cursor=not-a-cursor", "query.cursor"),
     ("colour=red", "query.colour"),
 ]
 

@@ -1,16 +1,18 @@
 """The review queue's operations (`/v1/review/*`, the notice), declared for
-`verifier.api.openapi_build`: bodies and answers are the models the handlers parse and
-return; the filters of the item list are the handler's own `ItemFilter`."""
+`verifier.api.openapi_build`: bodies, queries and answers are the models the handlers parse
+and return; the filters of the item list are the queue's own `ItemFilter`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from verifier.api.openapi_build import Operation, Reply
 from verifier.review.notice import Notice
+from verifier.review.reads import decode_cursor
 from verifier.review.schemas import (
     BulkResolveRequest,
     BulkResult,
@@ -22,6 +24,7 @@ from verifier.review.schemas import (
     LeaseRequest,
     NoteRequest,
     ResolveRequest,
+    ReviewError,
     ReviewEvent,
     ReviewItem,
 )
@@ -36,20 +39,43 @@ class ItemPath(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=36)]
 
 
+def _ours(cursor: str) -> str:
+    """`cursor` when this service gave it out (empty: none)."""
+    try:
+        if cursor:
+            decode_cursor(cursor)
+    except ReviewError:
+        raise PydanticCustomError("value_error", "not a cursor this service gave out") from None
+    return cursor
+
+
+def _iso(value: Any) -> Any:
+    """A string read as ISO 8601 by `datetime.fromisoformat` (pydantic's own parser would
+    read `20240101` as seconds since 1970); anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("datetime_parsing",
+                                  "must be an ISO 8601 date or time") from None
+
+
 class ItemsQuery(ItemFilter):
-    """Query of `GET /v1/review/items`: the filters, and the page."""
+    """Query of `GET /v1/review/items` (the handler reads it as this model; an unknown
+    parameter is refused): the filters, and the page."""
 
     cursor: Annotated[str | None, Field(
-        pattern=r"^[A-Za-z0-9_-]+$",
-        description="next_cursor of the previous page (a cursor this service gave out)")] = None
-    limit: Annotated[int | None, Field(ge=1, le=500, description="page size (default 50)")] \
-        = None
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="next_cursor of the previous page (a cursor this service gave out; "
+                    "empty: the first page)"), AfterValidator(_ours)] = None
+    limit: Annotated[int, Field(ge=1, le=500, description="page size")] = 50
 
 
 class StatsQuery(BaseModel):
-    """Query of `GET /v1/review/stats`."""
+    """Query of `GET /v1/review/stats` (the handler reads it as this model)."""
 
-    since: Annotated[datetime | None, Field(
+    since: Annotated[datetime | None, BeforeValidator(_iso), Field(
         description="resolutions from this time on (RFC 3339; an ISO 8601 date or a time "
                     "without offset, read as UTC, is taken too; default: 30 days back)")] = None
 

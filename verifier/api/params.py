@@ -1,15 +1,24 @@
-"""Path and query parameters the database could not store are refused before any handler.
+"""Path and query parameters: refused before any handler when the database could not store
+them, and read by handlers as the query model the OpenAPI document is built from.
 
 A NUL character (`%00`) in a path segment or a query value would reach SQL (PostgreSQL text
 refuses it): 422 problem+json naming each such parameter (`path.<name>`, `query.<name>`).
+`query(request, Model)` validates the query string as `Model` (the operation's `params` in
+`verifier.api.openapi_*`), so its bounds, defaults and types are the document's: a bad value
+is a 422 naming `query.<name>`.
 """
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import TypeVar
 
-from verifier.api.errors import ApiError, Handler
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from verifier.api.errors import ApiError, Handler, validation_error
 from verifier.models import FieldError
+
+M = TypeVar("M", bound=BaseModel)
 
 _MESSAGE = "must not contain the NUL character (%00): it cannot be stored"
 
@@ -38,3 +47,16 @@ async def params_middleware(request: web.Request, handler: Handler) -> web.Strea
         names = ", ".join(dict.fromkeys(e.field for e in errors))
         raise ApiError(422, "Invalid request", f"Invalid parameter(s): {names}", errors)
     return await handler(request)
+
+
+def query(request: web.Request, model: type[M]) -> M:
+    """The query string as `model`: 422 naming each bad parameter (`query.<name>`); unknown
+    ones are refused only when `model` forbids extra fields. A repeated parameter counts
+    once, its first value (as `request.query.get` reads it)."""
+    data: dict[str, str] = {}
+    for k, v in request.query.items():
+        data.setdefault(k, v)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, prefix="query.") from None

@@ -13,13 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError, validation_error
+from verifier.api.openapi_review import ItemsQuery, StatsQuery
+from verifier.api.params import query
 from verifier.api.routes_postings import only_portal
 from verifier.api.state import RESOURCES, REVIEW, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.review.schemas import (
     BulkResolveRequest,
     ClaimRequest,
-    ItemFilter,
     LeaseRequest,
     NoteRequest,
     ResolveRequest,
@@ -83,15 +84,6 @@ async def body(request: web.Request, model: type[M], *, optional: bool = False) 
         raise validation_error(exc) from None
 
 
-def query(request: web.Request, model: type[M], extra: tuple[str, ...] = ()) -> M:
-    """Query parameters as `model` (unknown ones refused, each named)."""
-    data: dict[str, Any] = {k: v for k, v in request.query.items() if k not in extra}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, prefix="query.") from None
-
-
 def item_id(request: web.Request) -> str:
     """The `{id}` of the path; 422 when it cannot be an item id."""
     value = request.match_info["id"]
@@ -107,24 +99,13 @@ def ok(model: BaseModel, status: int = 200) -> web.Response:
                         content_type="application/json")
 
 
-def _limit(request: web.Request) -> int:
-    raw = request.query.get("limit", "50")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 500:
-        raise ApiError(422, "Invalid request", "limit must be an integer 1-500.",
-                       [FieldError(field="query.limit", message="integer 1-500",
-                                   type="int_parsing")])
-    return int(raw)
-
-
 @routes.get("/v1/review/items")
 async def list_items(request: web.Request) -> web.Response:
     """Filtered items in claim order, a cursor to the next page, and counts."""
     require_role(request, Role.reviewer)
-    flt = query(request, ItemFilter, extra=("cursor", "limit"))
-    limit = _limit(request)
-    cursor = request.query.get("cursor") or None
+    q = query(request, ItemsQuery)  # the filters are an `ItemFilter`
     try:
-        return ok(await _svc(request).items(flt, cursor=cursor, limit=limit))
+        return ok(await _svc(request).items(q, cursor=q.cursor or None, limit=q.limit))
     except ReviewError as exc:
         raise api_error(exc) from None
 
@@ -236,16 +217,8 @@ def _dumps(obj: Any) -> str:
 async def stats(request: web.Request) -> web.Response:
     """Queue depth, ages, overdue, handling, throughput, overturn rates, spot checks."""
     require_role(request, Role.reviewer, Role.auditor)
-    since = None
-    if "since" in request.query:
-        try:
-            since = datetime.fromisoformat(request.query["since"])
-        except ValueError:
-            raise ApiError(422, "Invalid request", "since must be an ISO 8601 date or time.",
-                           [FieldError(field="query.since", message="ISO 8601",
-                                       type="datetime_parsing")]) from None
-        since = in_utc(since)
-    return ok(await _svc(request).stats(since))
+    since = query(request, StatsQuery).since
+    return ok(await _svc(request).stats(None if since is None else in_utc(since)))
 
 
 def in_utc(when: datetime) -> datetime:
