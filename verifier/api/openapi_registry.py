@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from verifier.api.openapi_build import Operation, Reply
 from verifier.registry.records import EnterpriseRecord
@@ -90,11 +91,21 @@ class RecordPath(BaseModel):
     uscc: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+def _stripped(value: str) -> str:
+    """`value` without the white space around it (Python's, as `_TEXT` spells it); some
+    text must be left."""
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError("string_too_short", "must hold some text besides white space")
+    return value
+
+
 class SearchQuery(BaseModel):
-    """Query of `GET /v1/admin/registry/search`."""
+    """Query of `GET /v1/admin/registry/search` (the handler reads it as this model)."""
 
     name: Annotated[str, Field(min_length=1, max_length=300, json_schema_extra={
-        "pattern": _TEXT}, description="a name (white space around it is ignored)")]
+        "pattern": _TEXT}, description="a name (white space around it is ignored)"),
+        AfterValidator(_stripped)]
     limit: Annotated[int, Field(ge=1, le=100)] = 10
 
 

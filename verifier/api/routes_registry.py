@@ -19,6 +19,8 @@ from aiohttp import web
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError
 from verifier.api.limits import check_json_shape
+from verifier.api.openapi_registry import SearchQuery
+from verifier.api.params import query
 from verifier.api.state import RESOURCES, SETTINGS
 from verifier.models import FieldError, Role
 from verifier.registry.capital import CapitalParser
@@ -114,21 +116,12 @@ async def get_one(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/registry/search")
 async def search(request: web.Request) -> web.Response:
-    """Enterprises whose names match `name` (normalized exact, then 字号 similarity)."""
+    """Enterprises whose names match `name` (normalized exact, then 字号 similarity); the
+    query is `SearchQuery`'s."""
     require_role(request, Role.admin, Role.reviewer, Role.auditor)
-    name = request.query.get("name", "").strip()
-    if not name or len(name) > 300:
-        raise ApiError(422, "Invalid request", "Query parameter `name` (1-300 chars) is required.",
-                       [FieldError(field="query.name", message="a name of 1-300 characters",
-                                   type="string_type")])
-    try:
-        limit = min(max(int(request.query.get("limit", "10")), 1), 100)
-    except ValueError:
-        raise ApiError(422, "Invalid request", "`limit` must be a whole number.",
-                       [FieldError(field="query.limit", message="a whole number",
-                                   type="int_parsing")]) from None
-    hits = await RegistryRepo(request.app[RESOURCES].engine).search(name, limit)
-    return _json({"query": name, "results": [
+    q = query(request, SearchQuery)
+    hits = await RegistryRepo(request.app[RESOURCES].engine).search(q.name, q.limit)
+    return _json({"query": q.name, "results": [
         {"score": h.score, "kind": h.kind, "matched_name": h.matched_name,
          "enterprise": _out(h.record)} for h in hits]})
 
