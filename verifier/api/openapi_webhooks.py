@@ -36,12 +36,13 @@ class WebhookDeliveryPage(BaseModel):
 
 
 class DeadLetterQuery(BaseModel):
-    """Filters of the dead-letter list."""
+    """Filters of the dead-letter list (the handlers read their query as these models;
+    unknown parameters are ignored)."""
 
-    portal: Annotated[str | None, Field(max_length=64, description="only this portal's events")] \
-        = None
+    portal: Annotated[str | None, Field(
+        max_length=64, description="only this portal's events (empty: every portal's)")] = None
     type: Annotated[EventType | None, Field(description="event type")] = None
-    limit: Annotated[int | None, Field(ge=1, le=500, description="page size")] = None
+    limit: Annotated[int, Field(ge=1, le=500, description="page size")] = 50
     cursor: Annotated[int | None, Field(ge=1, le=2**62,
                                         description="next_cursor of the previous page")] = None
 
@@ -55,8 +56,8 @@ class DeliveryQuery(DeadLetterQuery):
 class PortalQuery(BaseModel):
     """Which portal's dead letters."""
 
-    portal: Annotated[str | None, Field(max_length=64, description="only this portal's events")] \
-        = None
+    portal: Annotated[str | None, Field(
+        max_length=64, description="only this portal's events (empty: every portal's)")] = None
 
 
 class EventPath(BaseModel):
@@ -83,7 +84,7 @@ OPERATIONS: list[Operation] = [
               (401, 403, 422), params=DeadLetterQuery),
     Operation("POST", "/v1/admin/webhooks/dead-letters/redeliver", "webhookRedeliverDead",
               "Send every dead letter again (admin)",
-              {200: Reply("How many were queued again")}, (401, 403), params=PortalQuery),
+              {200: Reply("How many were queued again")}, (401, 403, 422), params=PortalQuery),
     Operation("GET", "/v1/admin/webhooks/endpoints", "webhookEndpoints",
               "Portals' webhook endpoints, without secrets (admin)",
               {200: Reply("portal, url, enabled, secret hint")}, (401, 403)),

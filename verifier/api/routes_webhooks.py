@@ -1,7 +1,8 @@
 """Admin webhook endpoints (deliveries, dead letters, redelivery) and the dispatcher's life.
 
-`setup(app)` adds the routes and starts a `Dispatcher` in this worker once the app's
-resources are open (and stops it before they close).
+Each handler reads its query as the model the OpenAPI document describes it with
+(`verifier.api.openapi_webhooks`). `setup(app)` adds the routes and starts a `Dispatcher` in
+this worker once the app's resources are open (and stops it before they close).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from aiohttp import web
 
 from verifier.api.auth import require_role
 from verifier.api.errors import ApiError
+from verifier.api.openapi_webhooks import DeadLetterQuery, DeliveryQuery, PortalQuery
+from verifier.api.params import query
 from verifier.api.state import RESOURCES, SETTINGS
-from verifier.models import FieldError, Role
+from verifier.models import Role
 from verifier.review.webhooks import deliveries, endpoints
 from verifier.review.webhooks.dispatcher import DispatchConfig, Dispatcher
-from verifier.review.webhooks.outbox import EVENT_TYPES
 from verifier.settings import Settings
 
 routes = web.RouteTableDef()
@@ -28,54 +30,26 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
 
 
-def _bad(name: str, message: str) -> ApiError:
-    return ApiError(422, "Invalid request", f"Invalid field(s): {name}",
-                    [FieldError(field=name, message=message, type="value_error")])
-
-
-def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.query.get(name)
-    if value is not None and value not in allowed:
-        raise _bad(name, f"must be one of {', '.join(allowed)}")
-    return value
-
-
-def _int(request: web.Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _bad(name, "must be a whole number") from None
-    if not lo <= value <= hi:
-        raise _bad(name, f"must be between {lo} and {hi}")
-    return value
-
-
-async def _list(request: web.Request, status: str | None) -> web.Response:
-    require_role(request, Role.admin)
-    portal = request.query.get("portal") or None
-    if portal is not None and len(portal) > 64:
-        raise _bad("portal", "at most 64 characters")
+async def _list(request: web.Request, q: DeadLetterQuery, status: str | None) -> web.Response:
     page = await deliveries.list_deliveries(
-        request.app[RESOURCES].engine, portal=portal, status=status,
-        event_type=_choice(request, "type", EVENT_TYPES),
-        limit=_int(request, "limit", 50, 1, 500) or 50,
-        before=_int(request, "cursor", None, 1, 2**62))
+        request.app[RESOURCES].engine, portal=q.portal or None, status=status,
+        event_type=q.type, limit=q.limit, before=q.cursor)
     return _json(page)
 
 
 @routes.get("/v1/admin/webhooks/deliveries")
 async def list_deliveries(request: web.Request) -> web.Response:
     """Queued, delivered and dead events, newest first, with counts by status."""
-    return await _list(request, _choice(request, "status", deliveries.STATUSES))
+    require_role(request, Role.admin)
+    q = query(request, DeliveryQuery)
+    return await _list(request, q, q.status)
 
 
 @routes.get("/v1/admin/webhooks/dead-letters")
 async def list_dead(request: web.Request) -> web.Response:
     """Events that used up their tries."""
-    return await _list(request, "dead")
+    require_role(request, Role.admin)
+    return await _list(request, query(request, DeadLetterQuery), "dead")
 
 
 @routes.get("/v1/admin/webhooks/deliveries/{event_id}")
@@ -105,8 +79,8 @@ async def redeliver_one(request: web.Request) -> web.Response:
 async def redeliver_dead(request: web.Request) -> web.Response:
     """Send every dead letter again (of one portal with `?portal=`)."""
     require_role(request, Role.admin)
-    n = await deliveries.redeliver(request.app[RESOURCES].engine,
-                                   portal=request.query.get("portal") or None)
+    portal = query(request, PortalQuery).portal or None
+    n = await deliveries.redeliver(request.app[RESOURCES].engine, portal=portal)
     _poke(request.app)
     return _json({"redelivered": n})
 
