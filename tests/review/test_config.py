@@ -32,6 +32,19 @@ def test_repository_pack_loads() -> None:
     assert advice is not None and "押金" in advice.change
     assert cfg.advice_for("keywords.discrimination.age").rule == "keywords.discrimination"  # type: ignore[union-attr]
     assert cfg.advice_for("nothing.like.it") is None
+    assert "如实、完整" in cfg.fallback.change and "第二十四条" in cfg.fallback.legal_basis
+
+
+def test_a_rectify_pack_without_its_default_is_refused(tmp_path: Path) -> None:
+    root = pack(tmp_path)
+    path = root / "review" / "rectify.toml"
+    text = path.read_text()
+    start = text.index("\n[default]\n")
+    path.write_text(text[:start] + text[text.index("\n[[advice]]\n", start):])
+    with pytest.raises(RulePackError) as err:
+        ReviewConfig.load(root)
+    assert any(str(i).startswith("review/rectify.toml:") and "default" in str(i)
+               for i in err.value.issues), err.value.issues
 
 
 @pytest.mark.parametrize(("file", "find", "replace", "line", "words"), [
@@ -42,7 +55,8 @@ def test_repository_pack_loads() -> None:
     ("sla.toml", "flag = 24", "flag = -1", 7, "hours.flag"),
     ("sla.toml", "share = 0.01", "share = 2", 61, "sampling.share"),
     ("sla.toml", "sample = 5.0", "sample = 0", 42, "priority.sample"),
-    ("rectify.toml", 'rule = "contact"', 'rule = "Contact!"', 22, "rule"),
+    ("rectify.toml", 'rule = "contact"', 'rule = "Contact!"', 26, "rule"),
+    ("rectify.toml", 'change = "请按照', 'chnage = "请按照', 7, "default.chnage"),
     ("notice.md.j2", "{% endfor %}", "{% endfo %}", 14, "template error"),
 ])
 def test_bad_pack_names_file_and_line(tmp_path: Path, file: str, find: str, replace: str,

@@ -93,4 +93,6 @@ def test_notice_items_take_basis_from_evidence_then_advice() -> None:
         finding("unknown.rule")])
     assert items[0].legal_basis == "《劳动合同法》第九条" and "押金" in items[0].change
     assert "最低工资" in items[1].legal_basis
-    assert items[2].change and items[2].legal_basis
+    assert (items[2].change, items[2].legal_basis) == (CFG.fallback.change,
+                                                        CFG.fallback.legal_basis)
+    assert "如实、完整" in items[2].change  # the pack's [default], rules/review/rectify.toml

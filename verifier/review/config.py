@@ -100,9 +100,17 @@ class Advice(_Model):
     legal_basis: Annotated[str, Field(min_length=1)]
 
 
+class Fallback(_Model):
+    """What the notice says for a rule no `[[advice]]` covers."""
+
+    change: Annotated[str, Field(min_length=1)]
+    legal_basis: Annotated[str, Field(min_length=1)]
+
+
 class RectifyFile(_Model):
     """`rules/review/rectify.toml`."""
 
+    default: Fallback
     advice: list[Advice] = Field(default_factory=list)
 
 
@@ -117,6 +125,7 @@ class ReviewConfig:
     sla: SlaFile
     reasons: dict[str, Reason]
     advice: list[Advice]
+    fallback: Fallback
     notice: jinja2.Template
     version: str
 
@@ -132,7 +141,7 @@ class ReviewConfig:
         if reader.issues or notice is None:
             raise RulePackError(reader.issues)
         advice = sorted(rectify.advice, key=lambda a: -len(a.rule))
-        return cls(sla, reasons, advice, notice, reader.fingerprint())
+        return cls(sla, reasons, advice, rectify.default, notice, reader.fingerprint())
 
     @property
     def lease(self) -> timedelta:

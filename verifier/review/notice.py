@@ -13,9 +13,6 @@ from verifier.models import Decision, Finding, Outcome, Severity
 from verifier.review.config import ReviewConfig
 from verifier.review.items import acting
 
-GENERIC_CHANGE = "请按照法律法规和平台规则如实、完整地修改招聘信息。"
-GENERIC_BASIS = "《人力资源市场暂行条例》第二十四条；《网络招聘服务管理规定》第十三条"
-
 
 class NoticeItem(BaseModel):
     """One reason the posting was refused."""
@@ -61,14 +58,13 @@ def _basis(f: Finding) -> str | None:
 
 
 def notice_items(cfg: ReviewConfig, findings: list[Finding]) -> list[NoticeItem]:
-    """One item per acting finding, with advice and legal basis."""
+    """One item per acting finding, with advice and legal basis (the pack's `[default]`
+    for a rule no `[[advice]]` covers)."""
     out: list[NoticeItem] = []
     for f in findings:
-        advice = cfg.advice_for(f.rule)
-        basis = _basis(f) or (advice.legal_basis if advice else GENERIC_BASIS)
-        out.append(NoticeItem(rule=f.rule, message=f.message,
-                              change=advice.change if advice else GENERIC_CHANGE,
-                              legal_basis=basis))
+        advice = cfg.advice_for(f.rule) or cfg.fallback
+        out.append(NoticeItem(rule=f.rule, message=f.message, change=advice.change,
+                              legal_basis=_basis(f) or advice.legal_basis))
     return out
 
 
