@@ -248,20 +248,23 @@ def test_bad_declarations_are_refused_with_line(tmp_path: Path, old: str, new: s
     assert hits and hits[0].file == "demo/rules.toml" and hits[0].line == line, pack.issues
 
 
-def test_a_composed_rule_declares_no_message(tmp_path: Path) -> None:
+def test_the_shipped_pack_refuses_a_missing_case(tmp_path: Path) -> None:
+    """Every sentence lives in the pack: dropping one case of a rule is refused at load, at
+    the rule's message, not found when a posting first needs it."""
     root = tmp_path / "rules"
     shutil.copytree(RULES, root)
     path = root / "registry" / "rules.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('description = "登记系统中查无此企业。"\n',
-                                 'description = "登记系统中查无此企业。"\nmessage = "查无"\n'),
-                    encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    drop = next(i for i, x in enumerate(lines) if x.startswith("message.name_candidate = "))
+    path.write_text("".join(lines[:drop] + lines[drop + 1:]), encoding="utf-8")
     with pytest.raises(RulePackError) as err:
         Catalog.load(root)
     (issue,) = err.value.issues
     assert issue.file == "registry/rules.toml"
-    assert "writes this message itself" in issue.message
-    assert issue.line == text.splitlines().index('id = "registry.not_found"') + 4  # message
+    assert "needs exactly one message per case" in issue.message
+    first = next(i for i, x in enumerate(lines) if x.startswith("message.code = "))
+    assert issue.line == first + 1
 
 
 def test_render_fills_title_and_refuses_an_unknown_case() -> None:

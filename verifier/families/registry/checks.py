@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from verifier.families.base import Check
 from verifier.families.registry.common import Brand, BrandFile, RegistryContext, RegistryParams
-from verifier.families.rules import COMPOSED, Emits, says
+from verifier.families.rules import Emits, says
 from verifier.models import Finding, Posting, Severity, Span
 from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
@@ -42,8 +42,12 @@ class RegistryCheck(Check[RegistryContext]):
         "registry.uscc.invalid": says("code", "why"),
         "registry.uscc.org_code": says("code"),
         "registry.uscc.division": says("code", "issue", variants=["registered", "unregistered"]),
-        "registry.not_found": COMPOSED,
-        "registry.name_mismatch": COMPOSED,
+        "registry.not_found": says(
+            "code", "name", "closest", "score", "candidate",
+            variants=[f"{by}{closest}" for by in ("code", "name")
+                      for closest in ("", "_same", "_similar", "_candidate")]),
+        "registry.name_mismatch": says("registered", "name", "score", "threshold", "other",
+                                       variants=["close", "clearly", "other"]),
         "registry.lookalike": says("trade", "brand", "entities", "name", "other", "score",
                                    variants=["brand_same", "brand_similar", "registered"]),
     }
@@ -130,23 +134,24 @@ class RegistryCheck(Check[RegistryContext]):
         cands = fact.candidate_evidence()
         severity = p.not_found_with_candidate if cands else None
         code = fact.code_check.code if fact.code_check else None
-        what = f"代码“{code}”及名称" if code else "名称"
-        msg = f"登记系统中按{what}“{posting.enterprise.name}”查无此企业。"
         best = next((c for c in fact.candidates if c.kind != "ambiguous"), None)
         similar = best is not None and p.lookalike_min <= best.score
         if best is not None and similar:
-            how = "相同" if best.score >= p.name_match else "相似"
-            msg += (f"名称与已登记企业“{best.record.name}”{how}（相似度{best.score:.0f}），"
-                    f"{'但代码不同' if code else '需核实是否为该企业或仿冒'}。")
-        elif cands:
-            msg += f"相近的已登记企业：{cands[0]['name']}。"
+            closest = "_same" if best.score >= p.name_match else "_similar"
+        else:
+            closest = "_candidate" if cands else ""
         lookalike = None if best is None or not similar else {
             "uscc": best.record.uscc, "name": best.record.name, "kind": best.kind,
             "score": round(best.score, 1), "min": p.lookalike_min, "threshold": p.name_match}
-        return self.finding("registry.not_found", msg, spans=self._name_span(posting),
-                            severity=severity,
-                            data={"code": code, "name": posting.enterprise.name,
-                                  "candidates": cands, "closest": lookalike})
+        return self.finding(
+            "registry.not_found", say=f"{'code' if code else 'name'}{closest}",
+            fill={"code": code, "name": posting.enterprise.name,
+                  "closest": best.record.name if best is not None else None,
+                  "score": best.score if best is not None else None,
+                  "candidate": cands[0]["name"] if cands else None},
+            spans=self._name_span(posting), severity=severity,
+            data={"code": code, "name": posting.enterprise.name,
+                  "candidates": cands, "closest": lookalike})
 
     def _mismatch(self, posting: Posting, fact: RegistryFact) -> Finding | None:
         p, rec = self.params, fact.record
@@ -156,13 +161,13 @@ class RegistryCheck(Check[RegistryContext]):
         other = next((c for c in fact.candidates
                       if c.score >= p.name_match and c.record.uscc != rec.uscc), None)
         clearly = other is not None or score < p.name_clearly_other
-        msg = (f"代码对应的登记企业为“{rec.name}”，与岗位所列“{posting.enterprise.name}”"
-               f"{'明显不是同一企业' if clearly else '不完全一致'}（相似度{score:.0f}，"
-               f"阈值{p.name_match:.0f}）。")
-        if other is not None:
-            msg += f"岗位所列名称属于另一家已登记企业“{other.record.name}”。"
         return self.finding(
-            "registry.name_mismatch", msg, spans=self._name_span(posting),
+            "registry.name_mismatch",
+            say="other" if other is not None else "clearly" if clearly else "close",
+            fill={"registered": rec.name, "name": posting.enterprise.name, "score": score,
+                  "threshold": p.name_match,
+                  "other": None if other is None else other.record.name},
+            spans=self._name_span(posting),
             severity=Severity.reject if clearly else Severity.flag,
             data={**fact.evidence(), "posting_name": posting.enterprise.name,
                   "threshold": p.name_match, "clearly_other_below": p.name_clearly_other,
