@@ -19,9 +19,11 @@ from verifier.families.base import Check, Context
 from verifier.families.keywords.loader import load_scanner
 from verifier.families.keywords.scan import Match, Scanner
 from verifier.families.keywords.schema import KeywordParams
-from verifier.families.rules import COMPOSED, Emits
+from verifier.families.rules import Emits, says
 from verifier.models import SEVERITY_RANK, Finding, Span
 from verifier.pack import PackReader
+
+_LISTED = 5  # phrases a message names; more are in the evidence
 
 
 class KeywordsCheck(Check[Context]):
@@ -30,8 +32,9 @@ class KeywordsCheck(Check[Context]):
     id = "keywords"
     version = "1"
     Params = KeywordParams
-    emits: ClassVar[Emits] = {"keywords.*": COMPOSED}
-    """Every rule `rules/keywords/rules.toml` declares; phrases name them."""
+    emits: ClassVar[Emits] = {"keywords.*": says("phrases", variants=["all", "more"])}
+    """Every rule `rules/keywords/rules.toml` declares; phrases name them. Its message names
+    the phrases found (`all`), or the first few of many (`more`)."""
 
     params: KeywordParams
 
@@ -69,10 +72,9 @@ class KeywordsCheck(Check[Context]):
             "count": len(matches),
             "matches": [_describe(m) for m in shown],
         }
-        quoted = "、".join(f"“{p}”" for p in phrases[:5])
         return self.finding(
-            rule,
-            f"{name}：出现{quoted}" + ("等" if len(phrases) > 5 else "") + "。",
+            rule, say="more" if len(phrases) > _LISTED else "all",
+            fill={"phrases": "、".join(f"“{p}”" for p in phrases[:_LISTED])},
             spans=[Span(field=m.field, start=m.start, end=m.end, text=m.text) for m in shown],
             data=data,
             severity=severity,
