@@ -17,13 +17,14 @@ from typing import ClassVar
 from verifier.families.base import Check
 from verifier.families.content.region_table import Distance, RegionParams, RegionTable
 from verifier.families.content.registry import RegistryContext
-from verifier.families.rules import COMPOSED, Emits
+from verifier.families.rules import Emits, says
 from verifier.models import Finding, Location
 from verifier.pack import PackReader
 from verifier.registry.fact import RegistryFact
 from verifier.registry.records import PlaceRef
 
 _EVIDENCE_PLACES = 50
+_LISTED = 3  # provinces a message names; more are counted
 _NEAR = {"neighbour": ("same_city", "same_province", "neighbour"),
          "province": ("same_city", "same_province")}
 
@@ -34,7 +35,12 @@ class RegionConsistencyCheck(Check[RegistryContext]):
     id = "content_region"
     version = "1"
     Params = RegionParams
-    emits: ClassVar[Emits] = {"content.region_mismatch": COMPOSED}
+    emits: ClassVar[Emits] = {"content.region_mismatch": says(
+        "province", "city", "name", "branches", "provinces", "count",
+        variants=[f"{kind}_{near}{more}" for kind in ("branches", "no_branches", "no_branch_data")
+                  for near in _NEAR for more in ("", "_more")])}
+    """One sentence per case: branches or none (known, or unknown: no branch data), what
+    counts as near (`near`), and whether the registered provinces are too many to name."""
     params: RegionParams
 
     def __init__(self, params: RegionParams, table: RegionTable) -> None:
@@ -73,22 +79,19 @@ class RegionConsistencyCheck(Check[RegistryContext]):
                  compared: list[tuple[str, PlaceRef, Distance | None]]) -> Finding:
         provinces = list(dict.fromkeys(self.table.full[(p.division_code or "")[:2]]
                                        for _, p, d in compared if d is not None))
-        where = "、".join(provinces[:3]) + (f"等{len(provinces)}个省份" if len(provinces) > 3
-                                            else "")
         branches = sum(1 for k, _, _ in compared if k == "branch")
-        city = loc.city if loc.city and loc.city not in loc.province else ""
-        far = "既不同省也不相邻" if self.params.near == "neighbour" else "不在同一省份"
+        kind = "branches" if branches else "no_branches" if fact.branch_data else "no_branch_data"
+        more = "_more" if len(provinces) > _LISTED else ""
         rec = fact.record
-        name = rec.name if rec else fact.query_name
-        message = (f"工作地点（{loc.province}{city}）与企业“{name}”的登记地及其{branches}个"
-                   f"分支机构所在地（{where}）均{far}。" if branches else
-                   f"工作地点（{loc.province}{city}）与企业“{name}”的登记地（{where}）{far}，"
-                   + ("且该企业未登记分支机构。" if fact.branch_data else
-                      "登记数据不含分支机构信息。"))
+        fill = {"province": loc.province,
+                "city": loc.city if loc.city and loc.city not in loc.province else "",
+                "name": rec.name if rec else fact.query_name, "branches": branches,
+                "provinces": "、".join(provinces[:_LISTED]), "count": len(provinces)}
         sev = (None if fact.branch_data or branches
                else self.params.severity_without_branch_data)
         return self.finding(
-            "content.region_mismatch", message, severity=sev,
+            "content.region_mismatch", say=f"{kind}_{self.params.near}{more}", fill=fill,
+            severity=sev,
             data={"work": {"province": loc.province, "city": loc.city,
                            "division_code": loc.division_code, "province_code": work[:2]},
                   "places": [{"kind": k, "uscc": p.uscc, "name": p.name,
