@@ -168,7 +168,6 @@ class Check(ABC, Generic[C]):
     def finding(
         self,
         rule: str,
-        message: str | None = None,
         *,
         say: str | None = None,
         fill: Mapping[str, object] | None = None,
@@ -178,12 +177,12 @@ class Check(ABC, Generic[C]):
         score: float | None = None,
     ) -> Finding:
         """A finding of one of this check's rules, as the pack declares it: the message is the
-        rule's template for case `say` filled with `fill` (or `message`, for a rule whose
-        sentence the check writes); the severity is the rule's unless the evidence sets one,
-        at most its `max_severity`; the score is the rule's unless given; the rule's legal
-        basis is cited in `evidence.data.legal_basis`; a shadow rule's finding is shadow."""
+        rule's template for case `say` filled with `fill` (the check writes none); the
+        severity is the rule's unless the evidence sets one, at most its `max_severity`; the
+        score is the rule's unless given; the rule's legal basis is cited in
+        `evidence.data.legal_basis`; a shadow rule's finding is shadow."""
         spec = self.rules[rule]
-        text = message if message is not None else spec.render(say, fill or {})
+        text = spec.render(say, fill or {})
         facts = dict(data or {})
         if spec.legal_basis is not None:
             facts.setdefault("legal_basis", spec.legal_basis)

@@ -22,12 +22,14 @@ A rule change carries its reason as a comment beside the declaration.
 
 The check's side of the contract is `Check.emits`: the rule ids it can raise (a glob where
 the ids are themselves data, e.g. ``keywords.*`` named by phrase files) and, for each, what
-its message is filled with: `says("text")`, `says("kinds", variants=["personal", …])`, or
-`COMPOSED` when the check writes the sentence itself (assembled from several conditional
-parts). Loading holds the two sides together and reports each problem with file and line:
+its message is filled with: `says("text")` or `says("kinds", variants=["personal", …])`.
+Every message lives in the pack, none in Python: a sentence that depends on what was found
+is one `message.<case>` per variant (the check picks the case and fills the values, a
+list pre-joined as one value), so an operator rewords any finding by editing the pack
+alone. Loading holds the two sides together and reports each problem with file and line:
 an id a check emits that its family's file does not declare; a message whose form does not
-fit the check (a template where the check composes, a missing or unknown case, a
-placeholder the check does not fill, anything but a plain name in braces); and, for the
+fit the check (no message, a missing or unknown case, a placeholder the check does not
+fill, anything but a plain name in braces); and, for the
 whole family (`family_problems`, run by the catalog), a declared rule no check of the
 family emits, or one outside the family's prefix.
 
@@ -131,11 +133,10 @@ class RuleFile(BaseModel):
 @dataclass(frozen=True)
 class Says:
     """What a check fills a rule's message with: the values it passes and, for a rule with
-    several sentences, the cases; `composed` when the check writes the sentence itself."""
+    several sentences, the cases."""
 
     fields: frozenset[str] = frozenset()
     variants: frozenset[str] = frozenset()
-    composed: bool = False
 
     def problem(self, spec: RuleSpec) -> str | None:
         """Why the declared message does not fit this check, or None."""
@@ -154,8 +155,6 @@ class Says:
         """Why the message's shape (none, one, one per case) does not fit, or None."""
         m = spec.message
         cases = ", ".join(f"message.{v}" for v in sorted(self.variants))
-        if self.composed:
-            return None if m is None else "the check writes this message itself: remove `message`"
         if m is None:
             return f"needs {cases}" if self.variants else "needs a `message`"
         if not self.variants:
@@ -169,9 +168,6 @@ def says(*fields: str, variants: Iterable[str] = ()) -> Says:
     """A message template the check fills with `fields` (one per case when `variants`)."""
     return Says(frozenset(fields), frozenset(variants))
 
-
-COMPOSED = Says(composed=True)
-"""The check writes the finding's sentence itself; the rule declares no `message`."""
 
 Emits = Mapping[str, Says]
 """`Check.emits`: rule id (or glob) → what the check fills its message with."""
