@@ -4,8 +4,10 @@ The engine is built as `verifier eval` builds it: every fact provider, over a fr
 SQLite database holding only the corpus registry (fixtures/corpus/registry.jsonl), so the
 result does not depend on the machine's ./var database or DATABASE_URL.
 
-The stored file holds, per posting, the outcome and the sorted ids of every finding. When a
-rule change moves a decision on purpose, regenerate with ``UPDATE_GOLDEN=1 pytest
+The stored file holds, per posting, the outcome, the sorted ids of every finding and every
+finding's message (`rule: message`, sorted): the messages are product text, so a reworded
+template or a check that fills it differently shows here too. When a rule change moves a
+decision or a message on purpose, regenerate with ``UPDATE_GOLDEN=1 pytest
 tests/golden`` and review the diff of golden.jsonl like code.
 """
 
@@ -36,7 +38,9 @@ async def _decide(items: list[LabelledPosting]) -> list[dict[str, Any]]:
         assert mode == "offline_engine" and used.records > 0, (mode, used)
         results = await run(engine, items)
     return [{"posting_id": r.item.posting.posting_id, "outcome": r.outcome.value,
-             "rules": r.all_rules} for r in results]
+             "rules": r.all_rules,
+             "messages": sorted(f"{f.rule}: {f.message}" for f in r.findings)}
+            for r in results]
 
 
 def _read(path: Path) -> dict[str, dict[str, Any]]:
@@ -46,7 +50,7 @@ def _read(path: Path) -> dict[str, dict[str, Any]]:
 
 def diff(expected: dict[str, dict[str, Any]], got: list[dict[str, Any]],
          labels: dict[str, str]) -> list[str]:
-    """Readable lines for every posting whose outcome or rule ids moved."""
+    """Readable lines for every posting whose outcome, rule ids or messages moved."""
     out: list[str] = []
     seen = set()
     for row in got:
@@ -65,6 +69,9 @@ def diff(expected: dict[str, dict[str, Any]], got: list[dict[str, Any]],
             parts.append("rules +" + " +".join(added))
         if removed:
             parts.append("rules -" + " -".join(removed))
+        old_msgs, new_msgs = old.get("messages", []), row.get("messages", [])
+        parts.extend(f"message -{m}" for m in old_msgs if m not in new_msgs)
+        parts.extend(f"message +{m}" for m in new_msgs if m not in old_msgs)
         if parts:
             out.append(f"~ {pid} (label {labels.get(pid, '?')}): " + "; ".join(parts))
     out.extend(f"- {pid}: no longer in the corpus" for pid in sorted(set(expected) - seen))
@@ -87,14 +94,20 @@ async def test_corpus_matches_golden() -> None:
 
 
 def test_diff_is_readable() -> None:
-    """The diff names moved outcomes, added and removed rules, new and dropped postings."""
+    """The diff names moved outcomes, added and removed rules, reworded messages, new and
+    dropped postings."""
     old = {"a": {"posting_id": "a", "outcome": "approve", "rules": ["x.y"]},
+           "b": {"posting_id": "b", "outcome": "flag", "rules": ["x.y"],
+                 "messages": ["x.y: 旧的说法。"]},
            "gone": {"posting_id": "gone", "outcome": "flag", "rules": []}}
     got = [{"posting_id": "a", "outcome": "reject", "rules": ["keywords.fee_upfront"]},
+           {"posting_id": "b", "outcome": "flag", "rules": ["x.y"],
+            "messages": ["x.y: 新的说法。"]},
            {"posting_id": "new", "outcome": "approve", "rules": []}]
     lines = diff(old, got, {"a": "reject"})
     assert lines == [
         "~ a (label reject): outcome approve -> reject; rules +keywords.fee_upfront; rules -x.y",
+        "~ b (label ?): message -x.y: 旧的说法。; message +x.y: 新的说法。",
         "+ new: new posting -> approve []",
         "- gone: no longer in the corpus",
     ]
