@@ -173,15 +173,32 @@ def observe_fact(name: str, result: str, seconds: float) -> None:
     _fact_child(name, result).observe(seconds)
 
 
+@cache
+def _commit_child(ok: bool) -> Any:
+    return COMMIT_SECONDS.labels(result="ok" if ok else "failed")
+
+
+@cache
+def _decision_child(outcome: str) -> Any:
+    return DECISIONS.labels(outcome=outcome)
+
+
+@lru_cache(maxsize=4096)
+def _finding_child(rule: str, severity: str) -> Any:
+    return FINDINGS.labels(rule=rule, severity=severity)
+
+
 def observe_batch(size: int, seconds: float, *, ok: bool) -> None:
     """Record one decision-log commit: its size and how long until it was durable."""
     BATCH_SIZE.observe(size)
-    COMMIT_SECONDS.labels(result="ok" if ok else "failed").observe(seconds)
+    _commit_child(ok).observe(seconds)
 
 
 def count_decisions(decisions: Sequence[Decision]) -> None:
-    """Count logged decisions by outcome and their findings by rule id."""
+    """Count logged decisions by outcome and their findings by rule id (the labelled
+    children are looked up once per label values: `labels()` costs several times the
+    increment, and a decision with every family carries a score of findings)."""
     for d in decisions:
-        DECISIONS.labels(outcome=d.outcome.value).inc()
+        _decision_child(d.outcome.value).inc()
         for f in d.findings:
-            FINDINGS.labels(rule=f.rule, severity=f.severity.value).inc()
+            _finding_child(f.rule, f.severity.value).inc()
