@@ -127,6 +127,8 @@ class MarketCheck(Check[Context]):
         super().__init__(params)
         self.bands = {(b.education, b.market_tier): b for b in bands}
         self.occupations = occupations or []
+        # Each occupation's title keywords as one search, split and compiled once.
+        self._occupation_words = [(o, _any_of(o.words())) for o in self.occupations]
         self.interns = interns
         self.tiers = tiers
         self._promise = re.compile("|".join(map(re.escape, params.promises)) or r"(?!x)x")
@@ -153,8 +155,8 @@ class MarketCheck(Check[Context]):
         title = ctx.text.view("title").norm
         head = ctx.text.view("description").norm[:60]
         for text in (title, head):
-            for occ in self.occupations:
-                if any(w in text for w in occ.words()):
+            for occ, words in self._occupation_words:
+                if words.search(text) is not None:
                     return occ
         return None
 
