@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from verifier.models import Decision
-from verifier.store.chain import PostingRecord, canonical, columns
+from verifier.store.chain import PostingRecord, canonical_bytes, columns
 from verifier.store.head import ChainHead
 from verifier.store.side_writes import NOTHING_ATTACHED, SideWrite, SideWriters, Written
 from verifier.store.sql import insert_rows, sqlite3_of
@@ -41,14 +41,14 @@ class Pending:
         self.future = future
         self.queued_at = queued_at
         """When it was handed to the writer (event-loop clock)."""
-        self.payload: str | None = None
+        self.payload: bytes | None = None
         """The canonical JSON of `decision` as given (version 1 unless the log says
         otherwise), encoded before the batch takes the log's lock so that the lock is held
-        for less."""
+        for less. UTF-8 bytes: the chain hashes them, the row stores their text."""
 
-    def encode(self, decision: Decision) -> str:
+    def encode(self, decision: Decision) -> bytes:
         """The payload of `decision` (this one's, or its stored form) with the posting."""
-        return canonical(decision, None if self.posting is None else self.posting.json)
+        return canonical_bytes(decision, None if self.posting is None else self.posting.json)
 
     def prepare(self) -> None:
         """Encode the payload ahead of the transaction."""
@@ -92,7 +92,7 @@ class _Batch:
         self.versions.record(stored, seq)
         self.rows.append({
             "seq": seq, **columns(stored), "decided_at": stored.decided_at,
-            "payload": payload, "prev_hash": prev_hash, "hash": digest,
+            "payload": payload.decode(), "prev_hash": prev_hash, "hash": digest,
         })
         self.written.append(Written(
             stored, seq, None if item.posting is None else item.posting.posting,

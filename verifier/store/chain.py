@@ -49,12 +49,18 @@ class PostingRecord(NamedTuple):
 def canonical(decision: Decision, posting: bytes | None = None) -> str:
     """The canonical JSON text of a decision, with the canonical JSON of the posting it
     decides under "posting" when given (what the hash covers)."""
+    return canonical_bytes(decision, posting).decode()
+
+
+def canonical_bytes(decision: Decision, posting: bytes | None = None) -> bytes:
+    """`canonical` as the UTF-8 bytes the chain hash covers (the writer hashes these and
+    stores their text, instead of encoding the text back to hash it)."""
     data = decision.model_dump(mode="json", exclude=_NOT_HASHED)
     if data.get("resolution") is None:  # only resolution entries carry it
         data.pop("resolution", None)
     if posting is not None:
         data["posting"] = orjson.Fragment(posting)  # already canonical: embedded as it is
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def stored_posting(payload: str | dict[str, Any]) -> dict[str, Any] | None:
@@ -65,14 +71,14 @@ def stored_posting(payload: str | dict[str, Any]) -> dict[str, Any] | None:
     return posting if isinstance(posting, dict) else None
 
 
-def row_hash(prev_hash: str, seq: int, payload: str) -> str:
-    """SHA-256 of one chain link."""
+def row_hash(prev_hash: str, seq: int, payload: str | bytes) -> str:
+    """SHA-256 of one chain link (`payload` as text, or already as its UTF-8 bytes)."""
     h = hashlib.sha256()
     h.update(prev_hash.encode())
     h.update(b"\n")
     h.update(str(seq).encode())
     h.update(b"\n")
-    h.update(payload.encode())
+    h.update(payload if isinstance(payload, bytes) else payload.encode())
     return h.hexdigest()
 
 

@@ -34,7 +34,7 @@ class ChainHead:
                 "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").one()
         return cls(int(row[0]), str(row[1]))
 
-    def link(self, payload: str) -> tuple[int, str, str]:
+    def link(self, payload: str | bytes) -> tuple[int, str, str]:
         """Append one row: its (seq, prev_hash, hash), the head moved onto it."""
         self.seq += 1
         prev = self.hash
