@@ -59,6 +59,26 @@ async def test_retry_returns_stored_decision_and_writes_nothing(
     assert await count(engine) == 1
 
 
+async def test_a_caller_that_goes_away_leaves_its_decision_logged_and_others_answered(
+    engine: AsyncEngine, writer: DecisionWriter
+) -> None:
+    gone = asyncio.ensure_future(writer.submit(decision("gone")))
+    batch = asyncio.ensure_future(writer.submit_many([decision("b1"), decision("b2")]))
+    stays = asyncio.ensure_future(writer.submit(decision("stays")))
+    await asyncio.sleep(0)  # all three queued
+    gone.cancel()
+    batch.cancel()
+    assert (await stays).posting_id == "stays"
+    for task in (gone, batch):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert await count(engine) == 4  # the callers' going away did not unlog theirs
+    again = await writer.submit(decision("gone"))  # a retry finds the logged one
+    assert again.version == 1 and await count(engine) == 4
+    report = await verify_chain(engine)
+    assert report.ok, report
+
+
 async def test_same_posting_twice_in_one_batch_is_written_once(
     engine: AsyncEngine, writer: DecisionWriter
 ) -> None:

@@ -125,11 +125,13 @@ class DecisionWriter:
                    for d, w, p in zip(items, sides, received, strict=True)]
         for p in pending:
             self._queue.put_nowait(p)
-        # Shielded: a caller that goes away (client disconnect) does not cancel the futures
-        # the writer answers.
+        # Not shielded: a caller that goes away (client disconnect) cancels its own futures,
+        # which changes nothing for the writer. A queued decision is written whatever its
+        # future's state, and only futures not yet done are answered (`_answer`, `_fail`).
+        # A shield per future cost an extra future and event-loop round trip per decision.
         if len(pending) == 1:
-            return [await asyncio.shield(pending[0].future)]
-        return list(await asyncio.gather(*(asyncio.shield(p.future) for p in pending)))
+            return [await pending[0].future]
+        return list(await asyncio.gather(*(p.future for p in pending)))
 
     async def _run(self) -> None:
         stop = False
