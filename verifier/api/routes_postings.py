@@ -37,9 +37,10 @@ async def _parse(request: web.Request, model: type[M]) -> M:
 
 
 def _json(model: Decision | BatchResult, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=model.model_dump_json().encode(), content_type="application/json"
-    )
+    # The serializer's UTF-8 bytes as they are: `model_dump_json()` is the same bytes decoded
+    # to text, which `.encode()` then encoded back (a mostly-CJK document per decision).
+    body = model.__pydantic_serializer__.to_json(model)
+    return web.Response(status=status, body=body, content_type="application/json")
 
 
 @routes.post("/v1/postings/verify")
