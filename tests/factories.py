@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from verifier.families.base import Check
 from verifier.models import Posting
-from verifier.pack import PackReader
+from verifier.pack import PackReader, RuleIssue
 from verifier.pipeline.facts import Facts, context
 
 """The repository's rule pack."""
@@ -74,3 +75,17 @@ def declared(check: C, rules: Path = RULES) -> C:
     check.rules = type(check).declared(pack)
     assert pack.issues == [], pack.issues
     return check
+
+
+def refused(klass: type[Check[Any]], root: Path, file: str, old: str, new: str
+            ) -> list[RuleIssue]:
+    """The issues loading `klass` records from a copy of the repository's pack at `root`
+    whose `file` has `old` replaced by `new` (which must be there)."""
+    shutil.copytree(RULES, root)
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    pack = PackReader(root)
+    klass.load(pack)
+    return pack.issues

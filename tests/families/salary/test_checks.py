@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import RULES, declared, load_check, make_facts, make_posting
-from verifier.families.salary.checks import SalaryCheck, SalaryParams
+from tests.factories import RULES, declared, load_check, make_facts, make_posting, refused
+from verifier.families.salary.checks import SalaryCheck
 from verifier.models import Finding
 from verifier.pack import PackReader
 
@@ -65,9 +66,10 @@ def test_bait_range_evidence(check: SalaryCheck) -> None:
     assert f.evidence.data["parsed"]["min"] == 5000
 
 
-def test_negotiable_cites_the_law_and_is_configurable() -> None:
-    lenient = declared(SalaryCheck(SalaryParams(negotiable_required_from=date(2030, 1, 1),
-                                                flag_missing=False)))
+def test_negotiable_cites_the_law_and_is_configurable(check: SalaryCheck) -> None:
+    params = check.params.model_copy(update={"negotiable_required_from": date(2030, 1, 1),
+                                             "flag_missing": False})
+    lenient = declared(SalaryCheck(params))
     posting = make_posting(salary={"text": "面议"})
     (found,) = lenient.check(make_facts(posting))
     assert found.severity == "info" and "第二十四条" in found.evidence.data["legal_basis"]
@@ -98,3 +100,20 @@ def test_bait_range_allows_wider_commission_ranges(salary: dict[str, Any], fires
     p = make_posting(salary=salary)
     rules = [f.rule for f in check.check(make_facts(p))]
     assert ("salary.bait_range" in rules) is fires
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "says"),
+    [('zero = "金额为零"\n', "", "[problems]", "problems.zero: Field required"),
+     ('zero = "金额为零"', 'zero = "金额为零"\nempty = "空"', 'empty = "空"',
+      "problems.empty: Extra inputs"),
+     ("[problems]", "[words]", "[words]", "words: Extra inputs")],
+)
+def test_problem_words_are_required_in_the_pack(tmp_path: Path, old: str, new: str, line: str,
+                                                says: str) -> None:
+    """Every word `salary.invalid_range` shows is the pack's: one missing or unknown is refused
+    at load, with file and line."""
+    issues = refused(SalaryCheck, tmp_path / "rules", "salary/salary.toml", old, new)
+    text = (tmp_path / "rules" / "salary" / "salary.toml").read_text(encoding="utf-8")
+    at = text.splitlines().index(line) + 1
+    assert [(i.file, i.line) for i in issues if says in i.message] == [("salary/salary.toml", at)]

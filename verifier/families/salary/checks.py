@@ -3,9 +3,9 @@
 Reads the posting's salary once (structured figures, else `salary.text`, parsed by
 `verifier.text.salary`). 面议 or no pay at all is flagged from the date a rule requiring basic
 pay in every posting is in force (`negotiable_required_from`), info before it. A range whose
-top is many times its bottom (8-30K) is a classic bait. Thresholds live in
-`rules/salary/salary.toml`, the rules (severity, product text, messages) in
-`rules/salary/rules.toml`.
+top is many times its bottom (8-30K) is a classic bait. Thresholds and the words naming each
+problem of a range live in `rules/salary/salary.toml`, the rules (severity, product text,
+messages) in `rules/salary/rules.toml`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,29 @@ from verifier.models import Finding, Severity
 from verifier.text.salary_posting import salary_spans, stated_salary
 
 _BY_OUTPUT = re.compile(r"底薪.{0,12}提成|计件|按单计|多劳多得")
+Word = Annotated[str, Field(min_length=1)]
+
+
+class ProblemWords(BaseModel):
+    """`[problems]` of `rules/salary/salary.toml`: what `salary.invalid_range` calls each
+    problem in its `{problems}` (joined with 、); every problem the check finds is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reversed: Word
+    zero: Word
+    negative: Word
+    absurd: Word
+    absurd_high: Word
+    absurd_low: Word
 
 
 class SalaryParams(BaseModel):
     """`rules/salary/salary.toml`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    problems: ProblemWords
 
     bait_ratio: Annotated[float, Field(gt=1)] = 2.5
     bait_ratio_commission: Annotated[float, Field(gt=1)] = 4.0
@@ -99,7 +116,8 @@ class SalaryCheck(Check[Context]):
         data: dict[str, Any] = {"parsed": sal.evidence()}
         if problems:
             out.append(self.finding(
-                "salary.invalid_range", fill={"problems": "、".join(_PROBLEM[i] for i in problems)},
+                "salary.invalid_range",
+                fill={"problems": "、".join(getattr(p.problems, i) for i in problems)},
                 spans=spans, data={**data, "problems": problems,
                                    "thresholds": {"absurd_monthly_min": p.absurd_monthly_min,
                                                   "absurd_monthly_max": p.absurd_monthly_max}},
@@ -112,8 +130,3 @@ class SalaryCheck(Check[Context]):
             ))
         return out
 
-
-_PROBLEM = {
-    "reversed": "下限高于上限", "zero": "金额为零", "negative": "金额为负",
-    "absurd": "数字过大", "absurd_high": "月薪折算过高", "absurd_low": "月薪折算过低",
-}
