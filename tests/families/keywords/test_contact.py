@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.factories import load_check, make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting, refused
 from verifier.families.keywords.contact import ContactCheck
 from verifier.models import Finding
 
@@ -50,3 +52,13 @@ def test_title_counts_and_contact_field_does_not(check: ContactCheck) -> None:
                                   "1" * 100_000])
 def test_quiet_on_honest_or_odd_text(check: ContactCheck, desc: str) -> None:
     assert run(check, description=desc) == []
+
+
+def test_every_kind_is_named_by_the_pack(tmp_path: Path) -> None:
+    """A kind of contact the pack does not name is refused at load, with file and line."""
+    issues = refused(ContactCheck, tmp_path / "rules", "keywords/contact.toml",
+                     'qq = "QQ号"\n', "")
+    text = (tmp_path / "rules" / "keywords" / "contact.toml").read_text(encoding="utf-8")
+    at = text.splitlines().index("[kinds]") + 1
+    assert [(i.file, i.line, i.message) for i in issues] == [
+        ("keywords/contact.toml", at, "kinds.qq: Field required")]

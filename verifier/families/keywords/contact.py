@@ -4,7 +4,8 @@ A posting is where the employer talks to applicants through the platform; a phon
 QQ or WeChat id, link or e-mail address in the title or description moves the conversation
 off the platform, which the 2025 five-ministry notice bans ("严禁以招聘信息为名非法引流") and
 which is where most part-time scams continue. Obfuscated numbers (壹叁捌 0013 8000, ①③⑧,
-l38OOl38OOO) are read too. Flagged for review, with each contact and its span.
+l38OOl38OOO) are read too. Flagged for review, with each contact and its span; the message
+names the kinds found in the words of `rules/keywords/contact.toml`'s `[kinds]`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,20 @@ from verifier.models import SEVERITY_RANK, Finding, Severity, Span
 from verifier.pack import PackReader
 from verifier.text.match import Folder
 
-_KINDS = {"mobile": "手机号", "qq": "QQ号", "wechat": "微信号", "url": "网址", "email": "电子邮箱"}
+Word = Annotated[str, Field(min_length=1)]
+
+
+class KindWords(BaseModel):
+    """`[kinds]` of `rules/keywords/contact.toml`: what `contact.off_platform` calls each kind
+    of contact in its `{kinds}` (joined with 、); every kind the finder reads is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mobile: Word
+    qq: Word
+    wechat: Word
+    url: Word
+    email: Word
 
 
 class ContactParams(BaseModel):
@@ -38,6 +52,7 @@ class ContactParams(BaseModel):
     """By kind; the finding takes the highest of the kinds found. Personal channels flag;
     a link or mailbox is usually the employer's own site or HR address: information."""
     info_score: Annotated[float, Field(ge=0, le=100)] = 20
+    kinds: KindWords
 
 
 class ContactCheck(Check[Context]):
@@ -77,7 +92,7 @@ class ContactCheck(Check[Context]):
                               "start": c.start, "end": c.end})
         if not items:
             return []
-        kinds = "、".join(dict.fromkeys(_KINDS[i["kind"]] for i in items))
+        kinds = "、".join(dict.fromkeys(getattr(self.params.kinds, i["kind"]) for i in items))
         sev = max((self.params.severity.get(i["kind"], Severity.flag) for i in items),
                   key=SEVERITY_RANK.__getitem__)
         info = sev is Severity.info
