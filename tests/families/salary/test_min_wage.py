@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import load_check, make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting, refused
 from verifier.families.salary.min_wage import MinWageCheck
+from verifier.pack import PackReader
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,38 @@ def test_degraded_findings_say_why(check: MinWageCheck) -> None:
     intern = _run(check, "2022-04-15", location=_loc("广东", "深圳"),
                   salary={"text": "1000元/月"}, employment_type="internship")
     assert "实习" in intern[0].evidence.data["degraded"][0]
+
+
+WEAK = 'weak_data = "最低工资数据可信度为{confidence}（未经核实），降为人工审核"'
+INTERN = 'intern = "实习生不构成劳动关系，低于最低工资仅提示"'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "says"),
+    [(INTERN + "\n", "", "[degraded]", "degraded.intern: Field required"),
+     (WEAK, 'weak_data = "数据{value}未经核实"', 'weak_data = "数据{value}未经核实"',
+      "{value}: the check fills {confidence}"),
+     (INTERN, 'intern = "实习{confidence:>4}"', 'intern = "实习{confidence:>4}"',
+      "{confidence:>4}: the check fills no placeholder")],
+)
+def test_degraded_reasons_are_required_in_the_pack(tmp_path: Path, old: str, new: str,
+                                                    line: str, says: str) -> None:
+    """A reason missing, or filled with a value the check does not give, is refused at load
+    with file and line, not when a posting first needs it."""
+    issues = refused(MinWageCheck, tmp_path / "rules", "salary/min_wage.toml", old, new)
+    text = (tmp_path / "rules" / "salary" / "min_wage.toml").read_text(encoding="utf-8")
+    at = text.splitlines().index(line) + 1
+    assert [(i.file, i.line) for i in issues if says in i.message] == [
+        ("salary/min_wage.toml", at)], issues
+
+
+def test_degraded_reasons_are_worded_by_the_pack(tmp_path: Path) -> None:
+    assert refused(MinWageCheck, tmp_path / "rules", "salary/min_wage.toml", WEAK,
+                   'weak_data = "数据可信度：{confidence}"') == []
+    check = MinWageCheck.load(PackReader(tmp_path / "rules"))
+    (low,) = _run(check, "2022-09-30", location=_loc("云南", "昆明"), salary={"text": "1300元/月"})
+    assert low.message.endswith("（2018-05-01起执行）。数据可信度：low")
+    assert low.evidence.data["degraded"] == ["数据可信度：low"]
 
 
 def test_unknown_city_basis_is_stated(check: MinWageCheck) -> None:

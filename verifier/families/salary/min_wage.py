@@ -5,22 +5,47 @@ minimum, part-time hourly pay with the hourly minimum (非全日制); below the 
 Interns are not in a labour relationship, so for them it only flags. The city picks the
 tier; when the city is unknown (or its tier is only recalled) the lowest tier decides a
 reject and the highest a flag, and the evidence says which. A wage marked low-confidence or
-recalled never rejects alone: the finding is degraded to flag and says so.
+recalled never rejects alone: the finding is degraded to flag and says so, in the words of
+`rules/salary/min_wage.toml`'s `[degraded]`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from string import Formatter
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from verifier.families.base import Check, Context
-from verifier.families.rules import Emits, says
+from verifier.families.rules import Emits, placeholders, says
 from verifier.families.salary.tables import WEAK, WageRow, WageTable, load_wage_table
 from verifier.models import EmploymentType, Finding, Severity
 from verifier.pack import PackReader
 from verifier.text.salary_posting import salary_spans, stated_salary
+
+
+def _fills(*names: str) -> AfterValidator:
+    """A reason template that fills at most `names` (text: no number format)."""
+    def check(template: str) -> str:
+        placeholders(template)  # only plain names
+        for _, name, spec, _ in Formatter().parse(template):
+            if name is not None and (name not in names or spec):
+                allowed = ", ".join("{" + n + "}" for n in names) or "no placeholder"
+                raise ValueError(f"{{{name}{':' + spec if spec else ''}}}: "
+                                 f"the check fills {allowed}, without a format")
+        return template
+    return AfterValidator(check)
+
+
+class DegradedReasons(BaseModel):
+    """`[degraded]` of `rules/salary/min_wage.toml`: why a below-minimum finding is not a
+    reject, in its `{degraded}` and the evidence's `degraded`; both reasons are required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weak_data: Annotated[str, Field(min_length=1), _fills("confidence")]
+    intern: Annotated[str, Field(min_length=1), _fills()]
 
 
 class MinWageParams(BaseModel):
@@ -29,6 +54,7 @@ class MinWageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     intern_severity: Severity = Severity.flag
+    degraded: DegradedReasons
 
 
 class MinWageCheck(Check[Context]):
@@ -97,12 +123,13 @@ class MinWageCheck(Check[Context]):
         severity = Severity.reject if value < floor_reject else Severity.flag
         degraded: list[str] = []
         confidence = row.hourly_confidence if hourly else row.confidence
+        why = self.params.degraded
         if severity is Severity.reject and confidence in WEAK:
             severity = Severity.flag
-            degraded.append(f"最低工资数据可信度为{confidence}（未经核实），降为人工审核")
+            degraded.append(why.weak_data.format(confidence=confidence))
         if severity is Severity.reject and posting.employment_type == EmploymentType.internship:
             severity = self.params.intern_severity
-            degraded.append("实习生不构成劳动关系，低于最低工资仅提示")
+            degraded.append(why.intern.format())
         data: dict[str, Any] = {
             "parsed": sal.evidence(), "measure": "hourly" if hourly else "monthly",
             "value": round(value, 2), "threshold": amount(row), "region": region,
