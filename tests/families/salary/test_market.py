@@ -84,3 +84,18 @@ def test_municipality_without_city_uses_its_own_tier(check: MarketCheck) -> None
     assert _run(check, location={"province": "北京市"}, **kw) == []  # tier 1: ceiling 20k
     found = _run(check, location={"province": "河南省"}, **kw)  # unknown city: tier 3, 15k
     assert found and found[0].evidence.data["threshold"] == 15000
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [({**GRAD, "salary": {"text": "40-60K"}},
+      "入门级本科岗位月薪折算60000元，远高于深圳城市层级1的合理上限30000元。"),
+     ({**GRAD, "salary": {"text": "40-60K"}, "location": None},
+      "入门级本科岗位月薪折算60000元，远高于该城市层级3的合理上限25000元。"),
+     ({"experience": "5-10年", "title": "保安", "salary": {"text": "30-60K"}, "location": None},
+      "labour类岗位月薪折算60000元，远高于该城市层级3同类岗位的合理上限10000元。")],
+)
+def test_a_posting_with_no_city_says_so_in_the_packs_words(
+        check: MarketCheck, kw: dict[str, Any], message: str) -> None:
+    (found,) = _run(check, **kw)
+    assert found.message == message

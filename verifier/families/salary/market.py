@@ -120,7 +120,8 @@ class MarketCheck(Check[Context]):
     params_file = "salary/market.toml"
     emits: ClassVar[Emits] = {"salary.implausible_high": says(
         "occupation", "education", "value", "city", "tier", "threshold", "promise",
-        variants=["occupation", "graduate", "intern_day", "intern_hour", "promise"])}
+        variants=["occupation", "occupation_no_city", "graduate", "graduate_no_city",
+                  "intern_day", "intern_hour", "promise"])}
 
     def __init__(self, params: MarketParams, bands: list[Band], interns: list[InternBand],
                  tiers: dict[str, int], occupations: list[OccupationBand] | None = None) -> None:
@@ -222,8 +223,8 @@ class MarketCheck(Check[Context]):
             if top <= limit:
                 return []
             return [self.finding(
-                "salary.implausible_high", say="occupation",
-                fill={"occupation": occ.occupation, "value": top, "city": city or "该",
+                "salary.implausible_high", say="occupation" if city else "occupation_no_city",
+                fill={"occupation": occ.occupation, "value": top, "city": city,
                       "tier": tier, "threshold": limit},
                 spans=salary_spans(posting, sal),
                 data=self._data(sal, top, limit, occ.model_dump(), occupation=occ.occupation,
@@ -251,8 +252,8 @@ class MarketCheck(Check[Context]):
         if top <= limit:
             return []
         return [self.finding(
-            "salary.implausible_high", say="graduate",
-            fill={"education": edu, "value": top, "city": city or "该", "tier": tier,
+            "salary.implausible_high", say="graduate" if city else "graduate_no_city",
+            fill={"education": edu, "value": top, "city": city, "tier": tier,
                   "threshold": limit},
             spans=salary_spans(posting, sal),
             data=self._data(sal, top, limit, band.model_dump(), specialist=specialist),
