@@ -4,6 +4,7 @@ and helpers to put flagged postings in the queue."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,11 @@ from tests.factories import posting_dict
 from verifier.api.app import create_app
 from verifier.api.state import RESOURCES, REVIEW
 from verifier.models import Role
+from verifier.review.config import ReviewConfig
+from verifier.review.queue import ReviewQueue
 from verifier.review.service import ReviewService
+from verifier.review.sweeper import LeaseSweeper
+from verifier.store.db import create_engine
 from verifier.store.keys import create_key
 from verifier.store.tables import decisions, review_events, review_items
 
@@ -75,3 +80,20 @@ def shift_clock(client: Client, minutes: float) -> Callable[[], datetime]:
     delta = timedelta(minutes=minutes)
     svc.clock = lambda: datetime.now(UTC) + delta
     return svc.clock
+
+
+@asynccontextmanager
+async def two_instances(engine: Any, db_url: str, cfg: ReviewConfig
+                        ) -> AsyncIterator[tuple[ReviewQueue, ReviewQueue, list[LeaseSweeper]]]:
+    """Two service instances on one database, each with its own pool of connections (host
+    a on `engine`, host b on a second engine), and three lease sweepers among them (one on
+    a, two on b, batches of 4, 4 and 7): what concurrency tests race."""
+    other = create_engine(db_url)
+    try:
+        host_a = ReviewQueue(engine, lambda: cfg)
+        host_b = ReviewQueue(other, lambda: cfg)
+        yield host_a, host_b, [LeaseSweeper(host_a, 60, batch=4),
+                               LeaseSweeper(host_b, 60, batch=4),
+                               LeaseSweeper(host_b, 60, batch=7)]
+    finally:
+        await other.dispose()

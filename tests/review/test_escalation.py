@@ -18,7 +18,7 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.conftest import ROOT
-from tests.review.conftest import Client, flagged, service, shift_clock, verify
+from tests.review.conftest import Client, flagged, service, shift_clock, two_instances, verify
 from verifier.api.state import RESOURCES
 from verifier.review.config import ReviewConfig, Sampling
 from verifier.review.queue import ReviewQueue
@@ -140,12 +140,7 @@ async def _escalations(engine: AsyncEngine) -> Counter[str]:
 async def test_concurrent_sweepers_and_claims_record_each_raise_once(db_url: str,
                                                                      engine: Any) -> None:
     await _seed(engine, 60)
-    other = create_engine(db_url)  # a second instance: its own pool of connections
-    try:
-        host_a = ReviewQueue(engine, lambda: CFG)
-        host_b = ReviewQueue(other, lambda: CFG)
-        sweepers = [LeaseSweeper(host_a, 60, batch=4), LeaseSweeper(host_b, 60, batch=4),
-                    LeaseSweeper(host_b, 60, batch=7)]
+    async with two_instances(engine, db_url, CFG) as (host_a, host_b, sweepers):
         claims = [host_a.claim_next(f"审核员{i}", ClaimRequest()) for i in range(3)]
         claims += [host_b.claim_next(f"审核员{i}", ClaimRequest()) for i in range(3, 6)]
         got = await asyncio.gather(*(s.sweep() for s in sweepers),
@@ -154,8 +149,6 @@ async def test_concurrent_sweepers_and_claims_record_each_raise_once(db_url: str
         assert len(taken) == 6 and all(i.priority == TOP for i in taken)
         assert await asyncio.gather(*(s.sweep() for s in sweepers)) == [0, 0, 0]
         assert await host_b.escalate_overdue() == 0
-    finally:
-        await other.dispose()
     assert await _escalations(engine) == Counter({f"s{i:04d}": 1 for i in range(60)})
     async with engine.connect() as conn:
         prio = Counter((await conn.execute(select(review_items.c.priority))).scalars())

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from tests.api.conftest import ADMIN, ROOT, make_settings
-from tests.review.conftest import flagged, reviewer, service, shift_clock, verify
+from tests.review.conftest import flagged, reviewer, service, shift_clock, two_instances, verify
 from verifier.api.app import create_app
 from verifier.api.routes_review import SWEEPER
 from verifier.api.state import RESOURCES
@@ -53,17 +53,10 @@ async def _expired_events(engine: Any) -> Counter[tuple[str, str]]:
 async def test_concurrent_sweepers_and_reads_record_each_expiry_once(db_url: str,
                                                                       engine: Any) -> None:
     await _seed(engine, 60)
-    other = create_engine(db_url)  # a second instance: its own pool of connections
-    try:
-        host_a = ReviewQueue(engine, lambda: CFG)
-        host_b = ReviewQueue(other, lambda: CFG)
-        sweepers = [LeaseSweeper(host_a, 60, batch=4), LeaseSweeper(host_b, 60, batch=4),
-                    LeaseSweeper(host_b, 60, batch=7)]
+    async with two_instances(engine, db_url, CFG) as (host_a, _host_b, sweepers):
         done = await asyncio.gather(*(s.sweep() for s in sweepers), host_a.expire_leases())
         assert sum(done) == 60
         assert await asyncio.gather(*(s.sweep() for s in sweepers)) == [0, 0, 0]
-    finally:
-        await other.dispose()
     events = await _expired_events(engine)
     assert events == Counter({(f"i{i:04d}", f"审核员{i % 7}"): 1 for i in range(60)})
     async with engine.connect() as conn:
