@@ -93,7 +93,7 @@ def test_municipality_without_city_uses_its_own_tier(check: MarketCheck) -> None
      ({**GRAD, "salary": {"text": "40-60K"}, "location": None},
       "入门级本科岗位月薪折算60000元，远高于该城市层级3的合理上限25000元。"),
      ({"experience": "5-10年", "title": "保安", "salary": {"text": "30-60K"}, "location": None},
-      "labour类岗位月薪折算60000元，远高于该城市层级3同类岗位的合理上限10000元。")],
+      "普工类岗位月薪折算60000元，远高于该城市层级3同类岗位的合理上限10000元。")],
 )
 def test_a_posting_with_no_city_says_so_in_the_packs_words(
         check: MarketCheck, kw: dict[str, Any], message: str) -> None:

@@ -104,7 +104,8 @@ def test_degraded_findings_say_why(check: MinWageCheck) -> None:
     assert "实习" in intern[0].evidence.data["degraded"][0]
 
 
-WEAK = 'weak_data = "最低工资数据可信度为{confidence}（未经核实），降为人工审核"'
+WEAK = 'weak_data = "最低工资数据{confidence}（未经核实），降为人工审核"'
+LOW = 'low = "可信度低"'
 INTERN = 'intern = "实习生不构成劳动关系，低于最低工资仅提示"'
 
 
@@ -132,8 +133,24 @@ def test_degraded_reasons_are_worded_by_the_pack(tmp_path: Path) -> None:
                    'weak_data = "数据可信度：{confidence}"') == []
     check = MinWageCheck.load(PackReader(tmp_path / "rules"))
     (low,) = _run(check, "2022-09-30", location=_loc("云南", "昆明"), salary={"text": "1300元/月"})
-    assert low.message.endswith("（2018-05-01起执行）。数据可信度：low")
-    assert low.evidence.data["degraded"] == ["数据可信度：low"]
+    assert low.message.endswith("（2018-05-01起执行）。数据可信度：可信度低")
+    assert low.evidence.data["degraded"] == ["数据可信度：可信度低"]
+    assert low.evidence.data["table_row"]["confidence"] == "low"  # the label itself
+
+
+def test_the_confidence_words_are_the_packs(tmp_path: Path) -> None:
+    """The message says a weak wage row in [confidence]'s words; a missing word is refused
+    at load with file and line."""
+    assert refused(MinWageCheck, tmp_path / "rules", "salary/min_wage.toml", LOW,
+                   'low = "未经确认"') == []
+    check = MinWageCheck.load(PackReader(tmp_path / "rules"))
+    (low,) = _run(check, "2022-09-30", location=_loc("云南", "昆明"), salary={"text": "1300元/月"})
+    assert "最低工资数据未经确认（未经核实）" in low.message
+    issues = refused(MinWageCheck, tmp_path / "other", "salary/min_wage.toml", LOW + "\n", "")
+    text = (tmp_path / "other" / "salary" / "min_wage.toml").read_text(encoding="utf-8")
+    at = text.splitlines().index("[confidence]") + 1
+    assert [(i.file, i.line) for i in issues if "confidence.low: Field required" in i.message] \
+        == [("salary/min_wage.toml", at)], issues
 
 
 def test_unknown_city_basis_is_stated(check: MinWageCheck) -> None:

@@ -48,6 +48,8 @@ class OccupationBand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     occupation: str
+    name: Annotated[str, Field(min_length=1)]
+    """What a message calls the occupation (文员类岗位); `occupation` is its code."""
     keywords: Annotated[str, Field(min_length=1)]
     basis: Literal["degree", "output"]
     typical_t1: float
@@ -224,7 +226,7 @@ class MarketCheck(Check[Context]):
                 return []
             return [self.finding(
                 "salary.implausible_high", say="occupation" if city else "occupation_no_city",
-                fill={"occupation": occ.occupation, "value": top, "city": city,
+                fill={"occupation": occ.name, "value": top, "city": city,
                       "tier": tier, "threshold": limit},
                 spans=salary_spans(posting, sal),
                 data=self._data(sal, top, limit, occ.model_dump(), occupation=occ.occupation,

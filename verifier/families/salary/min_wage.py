@@ -48,6 +48,17 @@ class DegradedReasons(BaseModel):
     intern: Annotated[str, Field(min_length=1), _fills()]
 
 
+class ConfidenceWords(BaseModel):
+    """`[confidence]` of `rules/salary/min_wage.toml`: how `weak_data`'s `{confidence}` says
+    each weak confidence label of a wage row (the row keeps the label itself); both are
+    required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: Annotated[str, Field(min_length=1)]
+    recalled: Annotated[str, Field(min_length=1)]
+
+
 class MinWageParams(BaseModel):
     """`rules/salary/min_wage.toml`."""
 
@@ -55,6 +66,7 @@ class MinWageParams(BaseModel):
 
     intern_severity: Severity = Severity.flag
     degraded: DegradedReasons
+    confidence: ConfidenceWords
 
 
 class MinWageCheck(Check[Context]):
@@ -126,7 +138,8 @@ class MinWageCheck(Check[Context]):
         why = self.params.degraded
         if severity is Severity.reject and confidence in WEAK:
             severity = Severity.flag
-            degraded.append(why.weak_data.format(confidence=confidence))
+            degraded.append(why.weak_data.format(
+                confidence=getattr(self.params.confidence, confidence)))
         if severity is Severity.reject and posting.employment_type == EmploymentType.internship:
             severity = self.params.intern_severity
             degraded.append(why.intern.format())
