@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.factories import load_check, make_facts, make_posting
+from tests.factories import load_check, make_facts, make_posting, refused
 from verifier.families.salary.market import MarketCheck
 from verifier.models import Finding
 
@@ -99,3 +100,13 @@ def test_a_posting_with_no_city_says_so_in_the_packs_words(
         check: MarketCheck, kw: dict[str, Any], message: str) -> None:
     (found,) = _run(check, **kw)
     assert found.message == message
+
+
+def test_an_occupation_without_its_name_is_refused_with_its_line(tmp_path: Path) -> None:
+    """What a message calls the occupation is the pack's: a row without it does not load."""
+    issues = refused(MarketCheck, tmp_path / "rules", "salary/occupation_bands.csv",
+                     "clerical,文员,", "clerical,,")
+    text = (tmp_path / "rules" / "salary" / "occupation_bands.csv").read_text(encoding="utf-8")
+    at = next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("clerical,"))
+    assert [(i.file, i.line) for i in issues if i.message.startswith("name:")] == [
+        ("salary/occupation_bands.csv", at)], issues
