@@ -319,7 +319,7 @@ class NameIndex:
             return None
         rids = sorted(int(r) for r in self.shells.get_hash(shell_hash(key)))
         others = [self.record(r) for r in rids[:SIBLINGS_DECODED]]
-        return siblings_from(record, others, len(rids))
+        return siblings_from(record, key, others, len(rids))
 
     def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact canonical / former / alias hits first, then the branch's parent, then fuzzy."""

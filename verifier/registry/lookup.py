@@ -40,7 +40,7 @@ from verifier.registry.match import (
 )
 from verifier.registry.names import ParsedName, parse_cached
 from verifier.registry.records import EnterpriseRecord, PlaceRef
-from verifier.registry.siblings import Siblings, siblings_from
+from verifier.registry.siblings import Siblings, shell_key, siblings_from
 from verifier.registry.uscc import normalize_code
 from verifier.settings import Settings
 
@@ -205,7 +205,8 @@ class PostgresLookup(RegistryLookup):
 
     async def siblings_of(self, record: EnterpriseRecord) -> Siblings | None:
         """One seek in the (date, capital) expression index; the scope is compared here."""
-        if siblings_from(record, []) is None or record.established is None:
+        key = shell_key(record)
+        if key is None or record.established is None:
             return None
         sql = f"SELECT record FROM enterprises WHERE {ESTABLISHED_SQL} = :d"
         params: dict[str, Any] = {"d": record.established.isoformat(),
@@ -214,7 +215,8 @@ class PostgresLookup(RegistryLookup):
             sql += f" AND {CAPITAL_SQL} = CAST(:c AS numeric)"
             params["c"] = repr(record.capital_cny)
         rows = await self._rows(sql + " ORDER BY id LIMIT :lim", **params)
-        return siblings_from(record, [EnterpriseRecord.model_validate_json(r[0]) for r in rows])
+        return siblings_from(record, key,
+                             [EnterpriseRecord.model_validate_json(r[0]) for r in rows])
 
     async def by_name(self, name: str, limit: int = 3) -> list[NameMatch]:
         """Exact keys first (B-tree), then pg_trgm candidates scored like the memory index."""

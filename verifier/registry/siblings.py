@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from verifier.registry.records import EnterpriseRecord, PlaceRef
 from verifier.text.normalize import normalize
@@ -46,11 +47,19 @@ def shell_key(record: EnterpriseRecord) -> str | None:
     capital = capital_key(record)
     if record.established is None or capital is None or not record.business_scope:
         return None
-    scope = scope_norm(record.business_scope)
-    if not scope:
+    digest = _scope_digest(record.business_scope)
+    if digest is None:
         return None
-    digest = hashlib.blake2b(scope.encode(), digest_size=12).hexdigest()
     return f"{record.established.isoformat()}|{capital}|{digest}"
+
+
+@lru_cache(maxsize=4096)
+def _scope_digest(scope: str) -> str | None:
+    """The hash of a normalized scope (None when it is only punctuation). Cached: the
+    registry fact asks for the employer's key on every posting, and an employer posts many
+    times; normalizing a few hundred characters of scope costs tens of microseconds."""
+    norm = scope_norm(scope)
+    return hashlib.blake2b(norm.encode(), digest_size=12).hexdigest() if norm else None
 
 
 def shell_hash(key: str) -> int:
@@ -86,13 +95,13 @@ class Siblings:
     """Up to `SIBLING_SAMPLE` of them, in registry order."""
 
 
-def siblings_from(record: EnterpriseRecord, others: list[EnterpriseRecord],
+def siblings_from(record: EnterpriseRecord, key: str, others: list[EnterpriseRecord],
                   group: int | None = None) -> Siblings | None:
-    """The fact value for `record` given records found under its key (collisions, the record
-    itself and its parent or branches dropped here). `group` is the size of the whole group
-    (the record itself included) when `others` is only its first part."""
-    key = shell_key(record)
-    if key is None or record.established is None or record.business_scope is None:
+    """The fact value for `record`, whose `shell_key` is `key` (the caller looked the group
+    up by it), given records found under it (collisions, the record itself and its parent or
+    branches dropped here). `group` is the size of the whole group (the record itself
+    included) when `others` is only its first part."""
+    if record.established is None or record.business_scope is None:
         return None
     same = [o for o in others if shell_key(o) == key and not _is_self(record, o)
             and not _is_family(record, o)]
